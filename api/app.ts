@@ -1,0 +1,81 @@
+/**
+ * The HTTP API as a factory: `buildApp(deps)` returns a ready Fastify instance, so
+ * server.ts listens on it and tests `inject` into it.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Db } from '../db/index.js';
+import { authenticate, authPlugin } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { healthRoutes } from './health/routes.js';
+import { propertyRoutes } from './properties/routes.js';
+import { slaPolicyRoutes } from './sla-policies/routes.js';
+import { staffRoutes } from './staff/routes.js';
+
+/** Everything the API needs from the outside world. */
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  auth: { jwtSecret: string; tokenTtl: string };
+  logger?: FastifyBaseLogger | false;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+/** Build the API. Call `ready()` (or `listen`) before use. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    disableRequestLogging: false,
+    trustProxy: true,
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', deps);
+  installErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Property Ops API',
+        version: '0.1.0',
+        description: 'Closed-loop property-management processes (repairs, complaints, maintenance, emergencies) as durable workflows.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
+  await app.register(healthRoutes);
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate);
+      await v1.register(propertyRoutes);
+      await v1.register(staffRoutes);
+      await v1.register(slaPolicyRoutes);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

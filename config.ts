@@ -1,0 +1,141 @@
+/**
+ * Configuration, parsed once at boot with zod. Nothing else in the codebase reads
+ * process.env: entry points call loadConfig() and pass the result down.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every variable the system reads, with its default. The README's table mirrors this. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('property-ops'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 12h, 30m or 7d').default('12h'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  TOOLS_CACHE_DIR: z.string().min(1).optional(),
+  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  database: { url: string; embedded: boolean; embeddedPort: number; embeddedPassword: string; dataDir: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiPort: number;
+    cliPath?: string;
+    testServerPath?: string;
+  };
+  http: { host: string; port: number };
+  auth: { jwtSecret: string; tokenTtl: string };
+  logLevel: (typeof logLevels)[number];
+  dataDir: string;
+  toolsCacheDir: string;
+  notifications: { webhookUrl?: string; webhookSecret?: string };
+}
+
+/** A configuration problem, worded for the person starting the system. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface LocalSecrets {
+  jwtSecret: string;
+  postgresPassword: string;
+}
+
+/**
+ * Secrets for the embedded default, generated once per data directory and kept
+ * there (never in the repository). Production sets JWT_SECRET and DATABASE_URL.
+ */
+function localSecrets(dataDir: string): LocalSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets: LocalSecrets = {
+    jwtSecret: randomBytes(32).toString('base64url'),
+    postgresPassword: randomBytes(18).toString('base64url'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** Parse the environment into a Config, or throw a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const needsLocal = !e.JWT_SECRET || !e.DATABASE_URL;
+  if (needsLocal && e.NODE_ENV === 'production') {
+    const missing = [!e.JWT_SECRET && 'JWT_SECRET', !e.DATABASE_URL && 'DATABASE_URL'].filter(Boolean).join(' and ');
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: required when NODE_ENV=production`);
+  }
+  const local = needsLocal ? localSecrets(dataDir) : undefined;
+  const embeddedPassword = local?.postgresPassword ?? '';
+  const databaseUrl =
+    e.DATABASE_URL ??
+    `postgres://postgres:${encodeURIComponent(embeddedPassword)}@127.0.0.1:${e.EMBEDDED_PG_PORT}/property_ops`;
+  return {
+    env: e.NODE_ENV,
+    database: {
+      url: databaseUrl,
+      embedded: !e.DATABASE_URL,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      embeddedPassword,
+      dataDir: path.join(dataDir, 'postgres'),
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+      ...(e.TEMPORAL_CLI_PATH ? { cliPath: e.TEMPORAL_CLI_PATH } : {}),
+      ...(e.TEMPORAL_TEST_SERVER_PATH ? { testServerPath: e.TEMPORAL_TEST_SERVER_PATH } : {}),
+    },
+    http: { host: e.HOST, port: e.PORT },
+    auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL },
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    toolsCacheDir: path.resolve(e.TOOLS_CACHE_DIR ?? path.join(homedir(), '.cache', 'property-ops')),
+    notifications: {
+      ...(e.NOTIFY_WEBHOOK_URL ? { webhookUrl: e.NOTIFY_WEBHOOK_URL } : {}),
+      ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
+    },
+  };
+}
+
+/** loadConfig() for entry points: a bad configuration prints its message and exits 1, no stack trace. */
+export function bootConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * Reference data: properties, buildings, units and owners, departments, staff and SLA
+ * policies. Every write appends its audit row in the same transaction.
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { DepartmentCode } from '../domain/categories.js';
+import type { Actor, Role } from '../domain/roles.js';
+import { appendAudit } from './audit.js';
+import type { Db } from './index.js';
+import {
+  buildings,
+  departments,
+  owners,
+  properties,
+  slaPolicies,
+  staff,
+  staffMemberships,
+  units,
+  type EscalationRung,
+} from './schema/index.js';
+
+/** The departments every property starts with (shared/DOMAIN.md). */
+export const standardDepartments: Record<DepartmentCode, string> = {
+  customer_service: '客服部 Customer service',
+  engineering: '工程部 Engineering',
+  security: '安保部 Security',
+  cleaning: '保洁部 Cleaning',
+  landscaping: '绿化 Landscaping',
+  management: '物业管理部 Property management',
+};
+
+export type PropertyRow = typeof properties.$inferSelect;
+export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
+
+export interface NewProperty {
+  id: string;
+  name: string;
+  kind: string;
+  address?: string | undefined;
+  timezone?: string | undefined;
+}
+
+/** Create a property with its standard departments. Returns undefined if the ID is taken. */
+export async function createProperty(db: Db, input: NewProperty, actor: Actor): Promise<PropertyRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(properties)
+      .values({ id: input.id, name: input.name, kind: input.kind, address: input.address ?? null, ...(input.timezone ? { timezone: input.timezone } : {}) })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) return undefined;
+    await tx.insert(departments).values(
+      Object.entries(standardDepartments).map(([code, name]) => ({ propertyId: row.id, code, name })),
+    );
+    await appendAudit(tx, {
+      occurredAt: row.createdAt,
+      propertyId: row.id,
+      subject: `property:${row.id}`,
+      action: 'property.created',
+      actor,
+      detail: { name: row.name, kind: row.kind },
+    });
+    return row;
+  });
+}
+
+/** Properties, optionally limited to `ids`. */
+export async function listProperties(db: Db, ids?: string[]): Promise<PropertyRow[]> {
+  if (ids && ids.length === 0) return [];
+  return db
+    .select()
+    .from(properties)
+    .where(ids ? inArray(properties.id, ids) : undefined)
+    .orderBy(asc(properties.id));
+}
+
+export async function getProperty(db: Db, id: string): Promise<PropertyRow | undefined> {
+  const [row] = await db.select().from(properties).where(eq(properties.id, id));
+  return row;
+}
+
+/** Create a building; undefined if the property already has one of that name. */
+export async function createBuilding(db: Db, propertyId: string, name: string, actor: Actor) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(buildings).values({ propertyId, name }).onConflictDoNothing().returning();
+    if (!row) return undefined;
+    await appendAudit(tx, {
+      occurredAt: row.createdAt,
+      propertyId,
+      subject: `property:${propertyId}`,
+      action: 'building.created',
+      actor,
+      detail: { buildingId: row.id, name },
+    });
+    return row;
+  });
+}
+
+export async function listBuildings(db: Db, propertyId: string) {
+  return db.select().from(buildings).where(eq(buildings.propertyId, propertyId)).orderBy(asc(buildings.name));
+}
+
+export interface NewUnit {
+  code: string;
+  buildingId?: string | undefined;
+  floor?: string | undefined;
+  owners: { name: string; phone?: string | undefined; primary?: boolean | undefined }[];
+}
+
+export type UnitWithOwners = typeof units.$inferSelect & { owners: (typeof owners.$inferSelect)[] };
+
+/**
+ * Create a unit with its owners. Returns 'unknown-building' when the building is not the
+ * property's, and undefined when the unit code is taken.
+ */
+export async function createUnit(
+  db: Db,
+  propertyId: string,
+  input: NewUnit,
+  actor: Actor,
+): Promise<UnitWithOwners | 'unknown-building' | undefined> {
+  return db.transaction(async (tx) => {
+    if (input.buildingId) {
+      const [b] = await tx
+        .select({ id: buildings.id })
+        .from(buildings)
+        .where(and(eq(buildings.id, input.buildingId), eq(buildings.propertyId, propertyId)));
+      if (!b) return 'unknown-building';
+    }
+    const [unit] = await tx
+      .insert(units)
+      .values({ propertyId, code: input.code, buildingId: input.buildingId ?? null, floor: input.floor ?? null })
+      .onConflictDoNothing()
+      .returning();
+    if (!unit) return undefined;
+    const ownerRows = input.owners.length
+      ? await tx
+          .insert(owners)
+          .values(input.owners.map((o, i) => ({ unitId: unit.id, name: o.name, phone: o.phone ?? null, primary: o.primary ?? i === 0 })))
+          .returning()
+      : [];
+    // Owners' names and phones stay out of the audit detail: the row says that owners were recorded, not who.
+    await appendAudit(tx, {
+      occurredAt: unit.createdAt,
+      propertyId,
+      subject: `property:${propertyId}`,
+      action: 'unit.created',
+      actor,
+      detail: { unitId: unit.id, code: unit.code, owners: ownerRows.length },
+    });
+    return { ...unit, owners: ownerRows };
+  });
+}
+
+/** Units of a property with their owners, optionally of one building. */
+export async function listUnits(db: Db, propertyId: string, buildingId?: string): Promise<UnitWithOwners[]> {
+  const rows = await db
+    .select()
+    .from(units)
+    .where(and(eq(units.propertyId, propertyId), buildingId ? eq(units.buildingId, buildingId) : undefined))
+    .orderBy(asc(units.code));
+  if (rows.length === 0) return [];
+  const ownerRows = await db
+    .select()
+    .from(owners)
+    .where(inArray(owners.unitId, rows.map((u) => u.id)))
+    .orderBy(asc(owners.createdAt));
+  return rows.map((u) => ({ ...u, owners: ownerRows.filter((o) => o.unitId === u.id) }));
+}
+
+export async function getUnit(db: Db, propertyId: string, unitId: string): Promise<UnitWithOwners | undefined> {
+  const [unit] = await db.select().from(units).where(and(eq(units.propertyId, propertyId), eq(units.id, unitId)));
+  if (!unit) return undefined;
+  const ownerRows = await db.select().from(owners).where(eq(owners.unitId, unit.id)).orderBy(asc(owners.createdAt));
+  return { ...unit, owners: ownerRows };
+}
+
+export async function listDepartments(db: Db, propertyId: string) {
+  return db.select().from(departments).where(eq(departments.propertyId, propertyId)).orderBy(asc(departments.code));
+}
+
+export interface NewStaff {
+  username: string;
+  name: string;
+  role: Role;
+  phone?: string | undefined;
+  department?: DepartmentCode | undefined;
+  zones?: string[] | undefined;
+}
+
+/** A staff member as seen at one property. */
+export interface StaffAtProperty {
+  id: string;
+  username: string;
+  name: string;
+  role: string;
+  phone: string | null;
+  active: boolean;
+  propertyId: string;
+  department: string | null;
+  zones: string[];
+}
+
+const staffAtPropertyColumns = {
+  id: staff.id,
+  username: staff.username,
+  name: staff.name,
+  role: staff.role,
+  phone: staff.phone,
+  active: staff.active,
+  propertyId: staffMemberships.propertyId,
+  department: departments.code,
+  zones: staffMemberships.zones,
+};
+
+/**
+ * Add a staff member at a property: a new username creates the person, a known one (of
+ * the same role) gains a membership. Returns a reason string when it cannot.
+ */
+export async function addStaff(
+  db: Db,
+  propertyId: string,
+  input: NewStaff,
+  actor: Actor,
+): Promise<StaffAtProperty | 'role-mismatch' | 'already-member'> {
+  return db.transaction(async (tx) => {
+    let departmentId: string | null = null;
+    if (input.department) {
+      const [d] = await tx
+        .select({ id: departments.id })
+        .from(departments)
+        .where(and(eq(departments.propertyId, propertyId), eq(departments.code, input.department)));
+      departmentId = d?.id ?? null;
+    }
+    const [created] = await tx
+      .insert(staff)
+      .values({ username: input.username, name: input.name, role: input.role, phone: input.phone ?? null })
+      .onConflictDoNothing()
+      .returning();
+    const person = created ?? (await tx.select().from(staff).where(eq(staff.username, input.username)))[0]!;
+    if (!created && person.role !== input.role) return 'role-mismatch';
+    const [membership] = await tx
+      .insert(staffMemberships)
+      .values({ staffId: person.id, propertyId, departmentId, zones: input.zones ?? [] })
+      .onConflictDoNothing()
+      .returning();
+    if (!membership) return 'already-member';
+    await appendAudit(tx, {
+      occurredAt: new Date(),
+      propertyId,
+      subject: `property:${propertyId}`,
+      action: 'staff.added',
+      actor,
+      detail: { staffId: person.id, username: person.username, role: person.role, department: input.department ?? null },
+    });
+    return {
+      id: person.id,
+      username: person.username,
+      name: person.name,
+      role: person.role,
+      phone: person.phone,
+      active: person.active,
+      propertyId,
+      department: input.department ?? null,
+      zones: membership.zones,
+    };
+  });
+}
+
+export interface StaffChange {
+  active?: boolean | undefined;
+  department?: DepartmentCode | null | undefined;
+  zones?: string[] | undefined;
+}
+
+/** Change a member's department, zones or active flag; undefined if not a member here. */
+export async function updateStaff(
+  db: Db,
+  propertyId: string,
+  staffId: string,
+  change: StaffChange,
+  actor: Actor,
+): Promise<StaffAtProperty | undefined> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(staffMemberships)
+      .where(and(eq(staffMemberships.propertyId, propertyId), eq(staffMemberships.staffId, staffId)))
+      .for('update');
+    if (!current) return undefined;
+    if (change.department !== undefined || change.zones !== undefined) {
+      let departmentId = current.departmentId;
+      if (change.department !== undefined) {
+        const [d] = change.department
+          ? await tx
+              .select({ id: departments.id })
+              .from(departments)
+              .where(and(eq(departments.propertyId, propertyId), eq(departments.code, change.department)))
+          : [];
+        departmentId = d?.id ?? null;
+      }
+      await tx
+        .update(staffMemberships)
+        .set({ departmentId, zones: change.zones ?? current.zones })
+        .where(and(eq(staffMemberships.propertyId, propertyId), eq(staffMemberships.staffId, staffId)));
+    }
+    if (change.active !== undefined) await tx.update(staff).set({ active: change.active }).where(eq(staff.id, staffId));
+    await appendAudit(tx, {
+      occurredAt: new Date(),
+      propertyId,
+      subject: `property:${propertyId}`,
+      action: 'staff.updated',
+      actor,
+      detail: { staffId, ...change },
+    });
+    const [row] = await tx
+      .select(staffAtPropertyColumns)
+      .from(staffMemberships)
+      .innerJoin(staff, eq(staff.id, staffMemberships.staffId))
+      .leftJoin(departments, eq(departments.id, staffMemberships.departmentId))
+      .where(and(eq(staffMemberships.propertyId, propertyId), eq(staffMemberships.staffId, staffId)));
+    return row;
+  });
+}
+
+export interface StaffFilter {
+  role?: string | undefined;
+  department?: string | undefined;
+  active?: boolean | undefined;
+}
+
+export async function listStaff(db: Db, propertyId: string, filter: StaffFilter = {}): Promise<StaffAtProperty[]> {
+  return db
+    .select(staffAtPropertyColumns)
+    .from(staffMemberships)
+    .innerJoin(staff, eq(staff.id, staffMemberships.staffId))
+    .leftJoin(departments, eq(departments.id, staffMemberships.departmentId))
+    .where(
+      and(
+        eq(staffMemberships.propertyId, propertyId),
+        filter.role ? eq(staff.role, filter.role) : undefined,
+        filter.department ? eq(departments.code, filter.department) : undefined,
+        filter.active === undefined ? undefined : eq(staff.active, filter.active),
+      ),
+    )
+    .orderBy(asc(staff.username));
+}
+
+/** A staff member with every property they belong to: what a token is made from. */
+export async function findStaffByUsername(db: Db, username: string) {
+  const [person] = await db.select().from(staff).where(eq(staff.username, username));
+  if (!person) return undefined;
+  const memberships = await db
+    .select({ propertyId: staffMemberships.propertyId })
+    .from(staffMemberships)
+    .where(eq(staffMemberships.staffId, person.id))
+    .orderBy(asc(staffMemberships.propertyId));
+  return { ...person, properties: memberships.map((m) => m.propertyId) };
+}
+
+export interface SlaPolicyInput {
+  department: DepartmentCode;
+  respond: string;
+  arrive?: string | null | undefined;
+  complete: string;
+  revisit: string;
+  emergencyRespond?: string | undefined;
+  warnRatio?: number | undefined;
+  escalation: EscalationRung[];
+  rectificationEscalateAfter?: number | undefined;
+}
+
+/**
+ * Create or replace the policy for a category. The version grows on every change, and
+ * the audit row keeps the previous figures, so a change mid-flight is traceable.
+ */
+export async function putSlaPolicy(
+  db: Db,
+  propertyId: string,
+  category: string,
+  input: SlaPolicyInput,
+  actor: Actor,
+): Promise<{ policy: SlaPolicyRow; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const [previous] = await tx
+      .select()
+      .from(slaPolicies)
+      .where(and(eq(slaPolicies.propertyId, propertyId), eq(slaPolicies.category, category)))
+      .for('update');
+    const values = {
+      propertyId,
+      category,
+      departmentCode: input.department,
+      respond: input.respond,
+      arrive: input.arrive ?? null,
+      complete: input.complete,
+      revisit: input.revisit,
+      emergencyRespond: input.emergencyRespond ?? 'PT30M',
+      warnRatio: input.warnRatio ?? 0.8,
+      escalation: input.escalation,
+      rectificationEscalateAfter: input.rectificationEscalateAfter ?? 2,
+      updatedBy: actor.id,
+    };
+    const [policy] = await tx
+      .insert(slaPolicies)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [slaPolicies.propertyId, slaPolicies.category],
+        set: { ...values, version: sql`${slaPolicies.version} + 1`, updatedAt: sql`now()` },
+      })
+      .returning();
+    await appendAudit(tx, {
+      occurredAt: policy!.updatedAt,
+      propertyId,
+      subject: `sla-policy:${propertyId}:${category}`,
+      action: previous ? 'sla-policy.changed' : 'sla-policy.created',
+      actor,
+      detail: { version: policy!.version, ...(previous ? { previous: { ...previous, updatedAt: previous.updatedAt.toISOString() } } : {}) },
+    });
+    return { policy: policy!, created: !previous };
+  });
+}
+
+export async function listSlaPolicies(db: Db, propertyId: string): Promise<SlaPolicyRow[]> {
+  return db.select().from(slaPolicies).where(eq(slaPolicies.propertyId, propertyId)).orderBy(asc(slaPolicies.category));
+}
+
+export async function getSlaPolicy(db: Db, propertyId: string, category: string): Promise<SlaPolicyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(slaPolicies)
+    .where(and(eq(slaPolicies.propertyId, propertyId), eq(slaPolicies.category, category)));
+  return row;
+}

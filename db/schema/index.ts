@@ -1,0 +1,6 @@
+/** The whole drizzle schema, one file per aggregate. */
+export * from './properties.js';
+export * from './staff.js';
+export * from './sla-policies.js';
+export * from './audit-log.js';
+export * from './outbox.js';

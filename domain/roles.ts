@@ -1,0 +1,36 @@
+/** Staff roles, from shared/DOMAIN.md "Who uses it". Owners are not staff and hold no token. */
+export const roles = [
+  'front_desk',
+  'concierge',
+  'dispatcher',
+  'technician',
+  'security',
+  'cleaning',
+  'manager',
+  'director',
+  'auditor',
+  'admin',
+] as const;
+export type Role = (typeof roles)[number];
+
+/** Who an action is attributed to: always taken from the verified token, never from a request body. */
+export interface Actor {
+  id: string;
+  role: Role;
+  name?: string;
+}
+
+/** Roles that may set up and change a property's reference data (units, staff, SLA policies). */
+export const propertyAdminRoles: readonly Role[] = ['admin', 'director', 'manager'];
+
+/** Roles that may create a property at all. */
+export const propertyCreatorRoles: readonly Role[] = ['admin', 'director'];
+
+/** Roles that see every property, whatever their memberships say. */
+export const allPropertyRoles: readonly Role[] = ['admin', 'director'];
+
+/** Read-only roles: every write route refuses them. */
+export const readOnlyRoles: readonly Role[] = ['auditor'];
+
+/** Escalation levels climb this ladder (supervisor → project manager → company). */
+export const escalationRoles: readonly Role[] = ['dispatcher', 'manager', 'director'];
