@@ -13,6 +13,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { authenticate, authPlugin } from './auth.js';
 import { installErrorHandler } from './errors.js';
@@ -20,6 +21,9 @@ import { healthRoutes } from './health/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
 import { staffRoutes } from './staff/routes.js';
+
+// A missing field says so plainly, rather than "expected string, received undefined".
+z.config({ customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined) });
 
 /** Everything the API needs from the outside world. */
 export interface AppDeps {
@@ -40,9 +44,7 @@ declare module 'fastify' {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    disableRequestLogging: false,
     trustProxy: true,
-    ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,5 +1,5 @@
 /** Liveness and readiness: /readyz is 200 only when PostgreSQL, Temporal and a worker are all there. */
-import { temporal as proto } from '@temporalio/proto';
+import protos from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -46,7 +46,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
             temporal.workflowService.describeTaskQueue({
               namespace: temporal.options.namespace,
               taskQueue: { name: taskQueue },
-              taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+              taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
             }),
           );
           return res.pollers.length > 0 ? undefined : `no worker is polling task queue ${taskQueue}`;

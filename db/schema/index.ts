@@ -4,3 +4,6 @@ export * from './staff.js';
 export * from './sla-policies.js';
 export * from './audit-log.js';
 export * from './outbox.js';
+export * from './work-orders.js';
+export * from './sla-events.js';
+export * from './idempotency.js';

@@ -33,6 +33,8 @@ export const staffMemberships = pgTable(
     propertyId: text('property_id').notNull().references(() => properties.id),
     departmentId: uuid('department_id').references(() => departments.id),
     zones: text('zones').array().notNull().default(sql`'{}'::text[]`),
+    /** When automatic dispatch last gave this member an order here: ties go to whoever waited longest. */
+    lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.staffId, t.propertyId] }), index('staff_memberships_property_idx').on(t.propertyId)],
 );

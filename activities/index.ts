@@ -1,0 +1,27 @@
+/** All activities, built over their dependencies. Workflows proxy `ReturnType<typeof createActivities>`. */
+import type { Logger } from 'pino';
+import type { Db } from '../db/index.js';
+import { assignTechnicianActivity } from './dispatch.js';
+import { deliverNotificationsActivity } from './notifications.js';
+import type { Notifier } from './notifier.js';
+import { loadSlaPolicyActivity } from './policies.js';
+import { recordStepActivity } from './record-step.js';
+
+export interface ActivityDeps {
+  db: Db;
+  notifier: Notifier;
+  logger: Logger;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** Write one process step: projection, audit row, SLA event record, outbox rows, in one transaction. */
+    recordStep: recordStepActivity(deps.db),
+    /** Pick the least-loaded active field worker of a department (automatic dispatch). */
+    assignTechnician: assignTechnicianActivity(deps.db),
+    /** The SLA policy in force now for a property and category. */
+    loadSlaPolicy: loadSlaPolicyActivity(deps.db),
+    /** Send outbox rows through the configured channel. */
+    deliverNotifications: deliverNotificationsActivity(deps.db, deps.notifier),
+  };
+}

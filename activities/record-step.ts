@@ -1,0 +1,110 @@
+/**
+ * The one activity every process step goes through: in a single transaction it writes
+ * the projection row, the audit row, the SLA event record and the outbox rows. Idempotent:
+ * a retried step (same workflow, same sequence number) writes nothing twice.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { appendAudit, type Tx } from '../db/audit.js';
+import type { Db } from '../db/index.js';
+import { outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
+import type { NotifyTarget, StepRecord, StepResult } from '../workflows/shared/steps.js';
+import { upsertWorkOrder, type WorkOrderProjection } from './projections/work-orders.js';
+
+interface Recipient {
+  key: string;
+  kind: 'staff' | 'reporter';
+  id: string | null;
+  role: string | null;
+  channel: string;
+}
+
+/** Resolve targets to people at the moment the step is recorded (who is on the roster now). */
+async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget[]): Promise<Recipient[]> {
+  const out = new Map<string, Recipient>();
+  const roles = targets.flatMap((t) => (t.kind === 'role' ? [t.role] : []));
+  if (roles.length) {
+    const rows = await tx
+      .select({ id: staff.id, role: staff.role })
+      .from(staff)
+      .innerJoin(staffMemberships, eq(staffMemberships.staffId, staff.id))
+      .where(and(eq(staffMemberships.propertyId, step.propertyId), inArray(staff.role, roles), eq(staff.active, true)));
+    for (const r of rows) out.set(`staff:${r.id}`, { key: `staff:${r.id}`, kind: 'staff', id: r.id, role: r.role, channel: 'app' });
+  }
+  for (const t of targets) {
+    if (t.kind === 'staff') out.set(`staff:${t.id}`, { key: `staff:${t.id}`, kind: 'staff', id: t.id, role: null, channel: 'app' });
+    if (t.kind === 'reporter') out.set('reporter', { key: 'reporter', kind: 'reporter', id: step.workflowId, role: null, channel: 'sms' });
+  }
+  return [...out.values()];
+}
+
+async function writeProjection(tx: Tx, step: StepRecord): Promise<void> {
+  switch (step.process) {
+    case 'work-order':
+      return upsertWorkOrder(tx, step.workflowId, step.seq, step.at, step.projection as unknown as WorkOrderProjection);
+    case 'complaint':
+      throw new Error(`no projection writer for ${step.process}`);
+  }
+}
+
+/** Build the recordStep activity over a database handle. */
+export function recordStepActivity(db: Db) {
+  return async function recordStep(step: StepRecord): Promise<StepResult> {
+    return db.transaction(async (tx) => {
+      await writeProjection(tx, step);
+      const fresh = await appendAudit(tx, {
+        occurredAt: new Date(step.at),
+        propertyId: step.propertyId,
+        subject: step.workflowId,
+        seq: step.seq,
+        action: step.action,
+        actor: step.actor,
+        fromStatus: step.from ?? null,
+        toStatus: step.to ?? null,
+        reason: step.reason ?? null,
+        detail: { ...(step.detail ?? {}), ...(step.slaEvent ? { slaEvent: step.slaEvent } : {}) },
+      });
+      // A retry of a step already written: the first attempt wrote (and counted) everything.
+      if (!fresh) {
+        const existing = await tx.select({ id: outbox.id }).from(outbox).where(eq(outbox.subject, `${step.workflowId}#${step.seq}`));
+        return { outboxIds: [], recipients: existing.length };
+      }
+      const recipients = step.notify ? await resolveRecipients(tx, step, step.notify.targets) : [];
+      if (step.slaEvent) {
+        await tx
+          .insert(slaEvents)
+          .values({
+            workflowId: step.workflowId,
+            propertyId: step.propertyId,
+            clock: step.slaEvent.clock,
+            run: step.slaEvent.run,
+            level: step.slaEvent.level,
+            role: step.slaEvent.role ?? null,
+            deadline: new Date(step.slaEvent.deadline),
+            dueAt: new Date(step.slaEvent.dueAt),
+            firedAt: new Date(step.at),
+            recipients: recipients.length,
+          })
+          .onConflictDoNothing();
+      }
+      if (!step.notify || recipients.length === 0) return { outboxIds: [], recipients: 0 };
+      const rows = await tx
+        .insert(outbox)
+        .values(
+          recipients.map((r) => ({
+            propertyId: step.propertyId,
+            subject: `${step.workflowId}#${step.seq}`,
+            dedupeKey: `${step.workflowId}#${step.seq}:${r.key}`,
+            recipientKind: r.kind,
+            recipientId: r.id,
+            recipientRole: r.role,
+            channel: r.channel,
+            template: step.notify!.template,
+            payload: step.notify!.payload,
+          })),
+        )
+        .onConflictDoNothing()
+        .returning({ id: outbox.id });
+      return { outboxIds: rows.map((r) => r.id), recipients: recipients.length };
+    });
+  };
+}

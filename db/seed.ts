@@ -1,0 +1,77 @@
+/**
+ * Demo data for `npm start`: one property with buildings, units and owners, staff in
+ * every role, and SLA policies from the figures of shared/DOMAIN.md. Idempotent: it
+ * does nothing when the demo property exists.
+ */
+import type { WorkOrderCategory } from '../domain/categories.js';
+import type { Actor, Role } from '../domain/roles.js';
+import type { Db } from './index.js';
+import { addStaff, createBuilding, createProperty, createUnit, getProperty, putSlaPolicy, type NewStaff, type SlaPolicyInput } from './reference.js';
+
+export const demoPropertyId = 'harbour-view';
+
+const seeder: Actor = { id: 'system:seed', role: 'admin', name: 'demo seed' };
+
+/** The demo staff: one or more of every role. Usernames are what `npm run token` takes. */
+export const demoStaff: (NewStaff & { role: Role })[] = [
+  { username: 'admin', name: 'System administrator', role: 'admin' },
+  { username: 'director.wu', name: '吴总 Wu (general manager)', role: 'director', department: 'management' },
+  { username: 'manager.zhou', name: '周经理 Zhou (project manager)', role: 'manager', department: 'management' },
+  { username: 'dispatcher.zhang', name: '张主管 Zhang (site supervisor)', role: 'dispatcher', department: 'engineering' },
+  { username: 'frontdesk.li', name: '李 Li (front desk)', role: 'front_desk', department: 'customer_service' },
+  { username: 'concierge.wang', name: '王 Wang (concierge)', role: 'concierge', department: 'customer_service' },
+  { username: 'tech.chen', name: '陈师傅 Chen (technician)', role: 'technician', department: 'engineering', zones: ['Building 1'] },
+  { username: 'tech.liu', name: '刘师傅 Liu (technician)', role: 'technician', department: 'engineering', zones: ['Building 2'] },
+  { username: 'security.zhao', name: '赵 Zhao (security)', role: 'security', department: 'security' },
+  { username: 'cleaner.sun', name: '孙 Sun (cleaning)', role: 'cleaning', department: 'cleaning' },
+  { username: 'gardener.he', name: '何 He (landscaping)', role: 'cleaning', department: 'landscaping' },
+  { username: 'auditor.qian', name: '钱 Qian (quality inspector)', role: 'auditor' },
+];
+
+const chain = (level2: string, level3: string) => [
+  { level: 1, after: 'PT0S', role: 'dispatcher' },
+  { level: 2, after: level2, role: 'manager' },
+  { level: 3, after: level3, role: 'director' },
+];
+
+/**
+ * Seeded SLA policies. (S) figures from the manuals: first response within 24 h for any
+ * request, 1 h for water and electricity, on site within 2 h for elevators, 30 min for
+ * any emergency. Completion targets and the 48 h revisit are our defaults.
+ */
+export const demoPolicies: Record<WorkOrderCategory, SlaPolicyInput> = {
+  water: { department: 'engineering', respond: 'PT1H', arrive: 'PT4H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT30M', 'PT2H') },
+  electricity: { department: 'engineering', respond: 'PT1H', arrive: 'PT4H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT30M', 'PT2H') },
+  elevator: { department: 'engineering', respond: 'PT1H', arrive: 'PT2H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT30M', 'PT2H') },
+  gas: { department: 'engineering', respond: 'PT30M', arrive: 'PT1H', complete: 'PT12H', revisit: 'PT48H', escalation: chain('PT15M', 'PT1H') },
+  hvac: { department: 'engineering', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  fire_safety: { department: 'engineering', respond: 'PT1H', arrive: 'PT2H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT30M', 'PT2H') },
+  doors_windows: { department: 'engineering', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  building_fabric: { department: 'engineering', respond: 'PT24H', complete: 'P7D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  public_area: { department: 'engineering', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  cleaning: { department: 'cleaning', respond: 'PT24H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  landscaping: { department: 'landscaping', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  security: { department: 'security', respond: 'PT1H', complete: 'PT24H', revisit: 'PT48H', escalation: chain('PT30M', 'PT2H') },
+  other: { department: 'customer_service', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+};
+
+/** Seed the demo property unless it exists. Returns whether anything was written. */
+export async function seedDemo(db: Db): Promise<boolean> {
+  if (await getProperty(db, demoPropertyId)) return false;
+  await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
+  const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
+  const b2 = await createBuilding(db, demoPropertyId, 'Building 2', seeder);
+  const units: [string | undefined, string, string, string][] = [
+    [b1?.id, '1-101', 'Owner Huang', '13800000101'],
+    [b1?.id, '1-102', 'Owner Lin', '13800000102'],
+    [b1?.id, '1-1502', 'Owner Guo', '13800001502'],
+    [b2?.id, '2-201', 'Owner Ma', '13800000201'],
+    [b2?.id, '2-808', 'Owner Luo', '13800000808'],
+  ];
+  for (const [buildingId, code, owner, phone] of units) {
+    await createUnit(db, demoPropertyId, { code, buildingId, floor: code.split('-')[1]?.slice(0, -2), owners: [{ name: owner, phone, primary: true }] }, seeder);
+  }
+  for (const member of demoStaff) await addStaff(db, demoPropertyId, member, seeder);
+  for (const [category, policy] of Object.entries(demoPolicies)) await putSlaPolicy(db, demoPropertyId, category, policy, seeder);
+  return true;
+}

@@ -1,0 +1,35 @@
+/** Connecting to Temporal, patiently: in docker-compose and `npm start` the server may still be starting. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+
+async function retry<T>(what: string, address: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new Error(`could not reach Temporal at ${address} (${what}): ${(err as Error).message}`);
+      }
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ address }, `waiting for Temporal (${what})`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** A workflow client for the API (and scripts), once the server answers. */
+export async function connectClient(cfg: Config['temporal'], logger: Logger): Promise<Client> {
+  const connection = await retry('client', cfg.address, logger, async () => {
+    const c = await Connection.connect({ address: cfg.address });
+    await c.workflowService.getSystemInfo({});
+    return c;
+  });
+  return new Client({ connection, namespace: cfg.namespace });
+}
+
+/** The worker's native connection, once the server answers. */
+export async function connectWorker(cfg: Config['temporal'], logger: Logger): Promise<NativeConnection> {
+  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address }));
+}

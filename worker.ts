@@ -1,0 +1,34 @@
+/** The worker process: runs workflow code and activities on the task queue. Wiring only. */
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { bootConfig } from './config.js';
+import { createDb, runMigrations } from './db/index.js';
+import { createLogger } from './logger.js';
+import { createNotifier } from './activities/notifier.js';
+import { connectWorker } from './temporal.js';
+
+const config = bootConfig();
+const logger = createLogger(config.logLevel, 'worker');
+const sdkLevel = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
+Runtime.install({
+  logger: new DefaultLogger(sdkLevel, (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'debug'](entry.meta ?? {}, entry.message)),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+});
+
+const database = createDb(config.database.url);
+await runMigrations(database);
+const connection = await connectWorker(config.temporal, logger);
+const worker = await Worker.create({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+  activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
+});
+logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+// The worker stops on SIGINT/SIGTERM by itself, finishing the tasks in hand.
+await worker.run();
+await connection.close();
+await database.close();
+logger.info('worker stopped');
