@@ -1,0 +1,77 @@
+/**
+ * Once per test run: make sure the Temporal binaries exist (built by the project's own
+ * toolchain script), bundle the workflow code once, and give the run a PostgreSQL server
+ * (embedded in a temporary directory, or DATABASE_URL when set) for per-file databases.
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../config.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { ensureTemporalCli, ensureTestServer, MissingPrerequisiteError } from '../scripts/toolchain.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalCli: string;
+    testServer: string;
+    workflowBundle: string;
+    pgAdminUrl: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const config = loadConfig({ ...process.env, JWT_SECRET: 'x'.repeat(32), DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://unused@127.0.0.1/unused' });
+  let temporalCli: string;
+  let testServer: string;
+  try {
+    [temporalCli, testServer] = await Promise.all([
+      ensureTemporalCli({ cacheDir: config.toolsCacheDir, ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}) }),
+      ensureTestServer({ cacheDir: config.toolsCacheDir, ...(config.temporal.testServerPath ? { testServerPath: config.temporal.testServerPath } : {}) }),
+    ]);
+  } catch (err) {
+    if (err instanceof MissingPrerequisiteError) throw new Error(err.message);
+    throw err;
+  }
+  project.provide('temporalCli', temporalCli);
+  project.provide('testServer', testServer);
+
+  const scratch = await mkdtemp(path.join(tmpdir(), 'property-ops-test-'));
+  // As root, PostgreSQL runs as the `postgres` user, who must be able to reach its data directory.
+  await chmod(scratch, 0o711);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.resolve('workflows/index.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  const bundlePath = path.join(scratch, 'workflow-bundle.js');
+  await writeFile(bundlePath, code);
+  project.provide('workflowBundle', bundlePath);
+
+  let stopPostgres = async () => undefined as void;
+  if (process.env.DATABASE_URL) {
+    project.provide('pgAdminUrl', process.env.DATABASE_URL);
+  } else {
+    const password = randomBytes(12).toString('hex');
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), password });
+    project.provide('pgAdminUrl', pg.url('postgres'));
+    stopPostgres = () => pg.stop();
+  }
+  return async () => {
+    await stopPostgres();
+    await rm(scratch, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,38 @@
+/** The API over a test database and Temporal client, with tokens for the demo staff. */
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.js';
+import { signToken, type TokenClaims } from '../../api/auth.js';
+import type { Db } from '../../db/index.js';
+import { findStaffByUsername } from '../../db/reference.js';
+import type { Role } from '../../domain/roles.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  /** A bearer header for a staff member, as `npm run token` would sign it. */
+  as(username: string): Promise<{ authorization: string }>;
+  /** A bearer header for arbitrary claims (e.g. a staff member of another property). */
+  bearer(claims: TokenClaims): { authorization: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Build the API. Without `temporal`, the client is lazy and never connects: enough for
+ * routes that only touch PostgreSQL.
+ */
+export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string } = {}): Promise<TestApp> {
+  const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const app = await buildApp({ db, temporal, taskQueue: opts.taskQueue ?? 'unused', auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' } });
+  await app.ready();
+  const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
+  return {
+    app,
+    bearer,
+    async as(username) {
+      const person = await findStaffByUsername(db, username);
+      if (!person) throw new Error(`no staff member ${username}`);
+      return bearer({ sub: person.id, username, name: person.name, role: person.role as Role, properties: person.properties });
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,36 @@
+/** A fresh, migrated PostgreSQL database for one test file. */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createDb, runMigrations, type DbHandle } from '../../db/index.js';
+
+export interface TestDatabase extends DbHandle {
+  url: string;
+  /** Close the pool and drop the database. */
+  drop(): Promise<void>;
+}
+
+/** Create `test_<random>` on the run's server, apply every migration, and hand it over. */
+export async function freshDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = createDb(url.toString());
+  await runMigrations(handle);
+  return {
+    ...handle,
+    url: url.toString(),
+    async drop() {
+      await handle.close();
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

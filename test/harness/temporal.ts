@@ -1,0 +1,59 @@
+/**
+ * Temporal environments for tests: the Java time-skipping test server (timers skip ahead,
+ * nothing waits on the wall clock) and the real dev server (the CLI's start-dev), both
+ * started from the binaries the toolchain built, plus a worker over the prebuilt bundle.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../../workflows/search-attributes.js';
+
+const searchAttributes = [propertyIdKey, processStatusKey, categoryKey, assigneeKey];
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** The time-skipping test server, with our search attributes registered. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('testServer') } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, 2 /* KEYWORD */])),
+  });
+  return env;
+}
+
+/** The real dev server (in memory), with our search attributes registered. */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: inject('temporalCli') },
+      searchAttributes,
+      extraArgs: ['--headless', '--log-level', 'error'],
+    },
+  });
+}
+
+/** A worker on a fresh task queue, running the prebuilt bundle of workflows/ (or `workflowsPath` for test-only workflows). */
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  opts: Partial<WorkerOptions> & Pick<WorkerOptions, 'activities'>,
+): Promise<Worker> {
+  const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    ...(opts.workflowsPath ? {} : { workflowBundle: { codePath: inject('workflowBundle') } }),
+    ...opts,
+    taskQueue,
+  });
+}
