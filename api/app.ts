@@ -21,6 +21,7 @@ import { healthRoutes } from './health/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
 import { staffRoutes } from './staff/routes.js';
+import { workOrderRoutes } from './work-orders/routes.js';
 
 // A missing field says so plainly, rather than "expected string, received undefined".
 z.config({ customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined) });
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(propertyRoutes);
       await v1.register(staffRoutes);
       await v1.register(slaPolicyRoutes);
+      await v1.register(workOrderRoutes);
     },
     { prefix: '/v1' },
   );

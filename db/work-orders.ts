@@ -1,0 +1,88 @@
+/** Reading the work-order projection, allocating order numbers and recording idempotency keys. */
+import { createHash } from 'node:crypto';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './index.js';
+import { idempotencyKeys, workOrderNumbers, workOrders } from './schema/index.js';
+
+export type WorkOrderRow = typeof workOrders.$inferSelect;
+
+/** The calendar date (YYYYMMDD) of `at` in a time zone. */
+function datePart(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return parts.replaceAll('-', '');
+}
+
+/** Allocate a new order number: WO-<date in the property's zone>-<sequence, 4+ digits>. */
+export async function allocateWorkOrderId(db: Db, timeZone: string, at = new Date()): Promise<string> {
+  const [row] = await db.execute<{ n: string }>(sql`SELECT nextval(${sql.raw(`'${workOrderNumbers.seqName}'`)}) AS n`).then((r) => r.rows);
+  return `WO-${datePart(at, timeZone)}-${String(row!.n).padStart(4, '0')}`;
+}
+
+/** SHA-256 of a request body in a stable form, to tell a true retry from a reused key. */
+export function requestHash(body: unknown): string {
+  const stable = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, stable(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(stable(body))).digest('hex');
+}
+
+/**
+ * Claim an idempotency key for a new resource. Returns the resource ID the key stands for:
+ * `fresh` when this call claimed it, otherwise the earlier one's, with whether the bodies match.
+ */
+export async function claimIdempotencyKey(
+  db: Db,
+  scope: string,
+  key: string,
+  hash: string,
+  allocate: () => Promise<string>,
+): Promise<{ resourceId: string; fresh: boolean; sameRequest: boolean }> {
+  const [existing] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  if (existing) return { resourceId: existing.resourceId, fresh: false, sameRequest: existing.requestHash === hash };
+  const resourceId = await allocate();
+  const [inserted] = await db.insert(idempotencyKeys).values({ scope, key, resourceId, requestHash: hash }).onConflictDoNothing().returning();
+  if (inserted) return { resourceId, fresh: true, sameRequest: true };
+  // Two retries raced: the other one claimed the key first.
+  const [winner] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  return { resourceId: winner!.resourceId, fresh: false, sameRequest: winner!.requestHash === hash };
+}
+
+export async function getWorkOrderRow(db: Db, id: string): Promise<WorkOrderRow | undefined> {
+  const [row] = await db.select().from(workOrders).where(eq(workOrders.id, id));
+  return row;
+}
+
+export interface WorkOrderFilter {
+  propertyIds?: string[] | undefined;
+  propertyId?: string | undefined;
+  status?: string[] | undefined;
+  category?: string | undefined;
+  assigneeId?: string | undefined;
+  overdue?: boolean | undefined;
+  limit: number;
+  cursor?: { createdAt: Date; id: string } | undefined;
+}
+
+/** A page of orders, newest first, with keyset paging on (created_at, id). */
+export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<{ items: WorkOrderRow[]; next?: { createdAt: Date; id: string } }> {
+  const where: (SQL | undefined)[] = [
+    f.propertyIds ? inArray(workOrders.propertyId, f.propertyIds) : undefined,
+    f.propertyId ? eq(workOrders.propertyId, f.propertyId) : undefined,
+    f.status?.length ? inArray(workOrders.status, f.status) : undefined,
+    f.category ? eq(workOrders.category, f.category) : undefined,
+    f.assigneeId ? eq(workOrders.assigneeId, f.assigneeId) : undefined,
+    f.overdue === true ? lt(workOrders.nextDeadline, sql`now()`) : undefined,
+    f.overdue === false ? sql`(${workOrders.nextDeadline} IS NULL OR ${workOrders.nextDeadline} >= now())` : undefined,
+    f.cursor
+      ? or(lt(workOrders.createdAt, f.cursor.createdAt), and(eq(workOrders.createdAt, f.cursor.createdAt), lt(workOrders.id, f.cursor.id)))
+      : undefined,
+  ];
+  const rows = await db
+    .select()
+    .from(workOrders)
+    .where(and(...where))
+    .orderBy(desc(workOrders.createdAt), desc(workOrders.id))
+    .limit(f.limit + 1);
+  const items = rows.slice(0, f.limit);
+  const last = items[items.length - 1];
+  return rows.length > f.limit && last ? { items, next: { createdAt: last.createdAt, id: last.id } } : { items };
+}
