@@ -34,7 +34,7 @@ const notifier = recordingNotifier();
 beforeAll(async () => {
   [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
   await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, notifier);
+  worker = await workOrderWorker(env, database.db, { notifier });
   running = worker.run();
 });
 afterAll(async () => {

@@ -31,10 +31,18 @@ export function recordingNotifier(): Notifier & { sent: OutboundMessage[] } {
 
 export const silentLogger = pino({ level: 'silent' });
 
+export interface WorkerSetup {
+  notifier?: Notifier;
+  /** Replace or wrap activities (e.g. to inject a failure). */
+  wrap?: (a: ReturnType<typeof createActivities>) => object;
+  /** Reuse a task queue (a second worker taking over from a stopped one). */
+  taskQueue?: string;
+}
+
 /** A worker running the real workflows and activities over `db`. */
-export async function workOrderWorker(env: TestWorkflowEnvironment, db: Db, notifier: Notifier = recordingNotifier(), wrap?: (a: ReturnType<typeof createActivities>) => object): Promise<Worker> {
-  const activities = createActivities({ db, notifier, logger: silentLogger });
-  return testWorker(env, { activities: wrap ? wrap(activities) : activities });
+export async function workOrderWorker(env: TestWorkflowEnvironment, db: Db, setup: WorkerSetup = {}): Promise<Worker> {
+  const activities = createActivities({ db, notifier: setup.notifier ?? recordingNotifier(), logger: silentLogger });
+  return testWorker(env, { activities: setup.wrap ? setup.wrap(activities) : activities, ...(setup.taskQueue ? { taskQueue: setup.taskQueue } : {}) });
 }
 
 /** The actor a demo username acts as. */
