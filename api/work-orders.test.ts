@@ -188,7 +188,7 @@ describe('listing orders', () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { statusCode: number; json(): any } = await t.app.inject({ method: 'GET', url: `/v1/work-orders?propertyId=harbour-view&limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers });
+      const res: { statusCode: number; json(): { items: { id: string }[]; nextCursor: string | null } } = await t.app.inject({ method: 'GET', url: `/v1/work-orders?propertyId=harbour-view&limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers });
       expect(res.statusCode).toBe(200);
       expect(res.json().items.length).toBeLessThanOrEqual(2);
       all.push(...res.json().items.map((o: { id: string }) => o.id));
