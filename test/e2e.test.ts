@@ -85,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children.values()) child.kill('SIGTERM');
-  await Promise.all([...children.values()].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await Promise.all([...children.values()].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
   await env?.teardown();
   await database?.drop();
 });
