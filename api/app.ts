@@ -16,6 +16,8 @@ import {
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { authenticate, authPlugin } from './auth.js';
+import { complaintPolicyRoutes } from './complaint-policies/routes.js';
+import { complaintRoutes } from './complaints/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { propertyRoutes } from './properties/routes.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   auth: { jwtSecret: string; tokenTtl: string };
+  /** How long a request waits for a worker to answer a query or finish a step (default 20 s). */
+  stepTimeoutMs?: number;
   logger?: FastifyBaseLogger | false;
 }
 
@@ -78,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(staffRoutes);
       await v1.register(slaPolicyRoutes);
       await v1.register(workOrderRoutes);
+      await v1.register(complaintPolicyRoutes);
+      await v1.register(complaintRoutes);
     },
     { prefix: '/v1' },
   );

@@ -210,3 +210,20 @@ describe('listing orders', () => {
     expect(bad.json().fields.map((f: { field: string }) => f.field)).toEqual(expect.arrayContaining(['querystring.status.0', 'querystring.limit']));
   });
 });
+
+describe('when no worker answers', () => {
+  it('still registers the order (201, status received) and answers reads and steps with 503 instead of hanging', async () => {
+    const idle = await testApp(database.db, { temporal: env.client, taskQueue: 'nobody-polls-this-queue', stepTimeoutMs: 1000 });
+    try {
+      const created = await idle.app.inject({ method: 'POST', url: '/v1/work-orders', headers: await idle.as('frontdesk.li'), payload: leak });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ status: 'received', timeline: [] });
+      const id = created.json().id as string;
+      const read = await idle.app.inject({ method: 'GET', url: `/v1/work-orders/${id}`, headers: await idle.as('frontdesk.li') });
+      expect(read.statusCode).toBe(503);
+      expect(read.json().message).toContain('no worker answered');
+    } finally {
+      await idle.close();
+    }
+  });
+});

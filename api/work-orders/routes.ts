@@ -44,6 +44,35 @@ import {
   workOrderSummary,
 } from './schemas.js';
 
+const isDeadlineExceeded = (err: unknown): boolean =>
+  (err as { code?: number }).code === 4 || (err as { cause?: { code?: number } }).cause?.code === 4;
+
+/** What a just-registered order looks like before its workflow has run a first step. */
+function provisionalState(input: WorkOrderInput): WorkOrderState {
+  return {
+    orderId: input.orderId,
+    propertyId: input.propertyId,
+    location: input.location,
+    category: input.category,
+    priority: input.priority,
+    channel: input.channel,
+    description: input.description,
+    photos: input.photos,
+    reporterName: input.reporter.name,
+    createdBy: input.createdBy,
+    status: 'received',
+    assignmentRound: 0,
+    policy: input.policy,
+    deadlines: [],
+    escalations: [],
+    rectifications: { count: 0, reasons: [] },
+    revisits: [],
+    timeline: [],
+    seq: 0,
+    createdAt: Date.now(),
+  };
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
 
@@ -123,13 +152,21 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, taskQueue } = app.deps;
+  // How long a request waits for the worker to answer a query or finish a step.
+  const stepDeadlineMs = app.deps.stepTimeoutMs ?? 20_000;
   const handleOf = (id: string): WorkflowHandle => temporal.workflow.getHandle(workOrderWorkflowId(id));
 
-  /** The live state from the workflow; a finished order is read back by replaying its history. */
+  /**
+   * The live state from the workflow (a finished order is read back by replaying its
+   * history). A worker that does not answer within the deadline is a 503, not a hang.
+   */
   const readState = async (id: string): Promise<WorkOrderState> => {
     try {
-      return await handleOf(id).query(workOrderQuery);
+      return await temporal.connection.withDeadline(Date.now() + stepDeadlineMs, () => handleOf(id).query(workOrderQuery));
     } catch (err) {
+      if (isDeadlineExceeded(err)) {
+        throw new HttpProblem(503, 'unavailable', `work order ${id}: no worker answered; the list (GET /v1/work-orders) still reads the projection`);
+      }
       throw processProblem(err, `work order ${id}`) ?? err;
     }
   };
@@ -210,7 +247,11 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;
       }
-      const state = await readState(orderId);
+      // The order exists from here on: if no worker answers yet, say so rather than fail the create.
+      const state = await readState(orderId).catch((err: unknown) => {
+        if (err instanceof HttpProblem && err.statusCode === 503) return provisionalState(input);
+        throw err;
+      });
       const row = await getWorkOrderRow(db, orderId);
       return reply
         .status(replayed ? 200 : 201)
@@ -256,8 +297,12 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       throw new HttpProblem(409, 'illegal_transition', `work order ${id} is ${row.status}: no further steps`, { status: row.status });
     }
     try {
-      return present(await run(handleOf(id)), row ?? (await getWorkOrderRow(db, id)), req);
+      const state = await temporal.connection.withDeadline(Date.now() + stepDeadlineMs, () => run(handleOf(id)));
+      return present(state, row ?? (await getWorkOrderRow(db, id)), req);
     } catch (err) {
+      if (isDeadlineExceeded(err)) {
+        throw new HttpProblem(503, 'unavailable', `work order ${id}: no worker answered in time; the step may still be applied, read the order back before retrying`);
+      }
       throw processProblem(err, `work order ${id}`) ?? err;
     }
   };
