@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js';
 import { assignTechnicianActivity } from './dispatch.js';
 import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
-import { loadSlaPolicyActivity } from './policies.js';
+import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
 import { recordStepActivity } from './record-step.js';
 
 export interface ActivityDeps {
@@ -21,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     assignTechnician: assignTechnicianActivity(deps.db),
     /** The SLA policy in force now for a property and category. */
     loadSlaPolicy: loadSlaPolicyActivity(deps.db),
+    /** The complaint policy in force now for a property and priority. */
+    loadComplaintPolicy: loadComplaintPolicyActivity(deps.db),
     /** Send outbox rows through the configured channel. */
     deliverNotifications: deliverNotificationsActivity(deps.db, deps.notifier),
   };

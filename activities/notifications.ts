@@ -2,8 +2,24 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { outbox } from '../db/schema/index.js';
+import type { Tx } from '../db/audit.js';
+import type { ProcessKind } from '../workflows/shared/steps.js';
 import type { Notifier } from './notifier.js';
+import { complainantPhone } from './projections/complaints.js';
 import { workOrderReporterPhone } from './projections/work-orders.js';
+
+/** Where each process keeps the phone of whoever raised it, by the prefix of its workflow ID. */
+const reporterPhones: Record<ProcessKind, (tx: Tx, workflowId: string) => Promise<string | null>> = {
+  'work-order': workOrderReporterPhone,
+  complaint: complainantPhone,
+};
+
+/** The phone of whoever raised the process behind `workflowId` (`work-order:…`, `complaint:…`), or null. */
+async function reporterPhone(tx: Tx, workflowId: string): Promise<string | null> {
+  const kind = workflowId.slice(0, workflowId.indexOf(':'));
+  const lookup = Object.hasOwn(reporterPhones, kind) ? reporterPhones[kind as ProcessKind] : undefined;
+  return lookup ? lookup(tx, workflowId) : null;
+}
 
 /** Build the deliverNotifications activity. Throws (and so retries) while any row failed. */
 export function deliverNotificationsActivity(db: Db, notifier: Notifier) {
@@ -20,7 +36,7 @@ export function deliverNotificationsActivity(db: Db, notifier: Notifier) {
           .for('update', { skipLocked: true });
         if (!row) return;
         const workflowId = row.subject.split('#')[0] ?? row.subject;
-        const address = row.recipientKind === 'reporter' ? await workOrderReporterPhone(tx, workflowId) : null;
+        const address = row.recipientKind === 'reporter' ? await reporterPhone(tx, workflowId) : null;
         try {
           await notifier.send({
             id: row.id,

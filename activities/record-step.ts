@@ -3,11 +3,12 @@
  * the projection row, the audit row, the SLA event record and the outbox rows. Idempotent:
  * a retried step (same workflow, same sequence number) writes nothing twice.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
-import { outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
+import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
 import type { NotifyTarget, StepRecord, StepResult } from '../workflows/shared/steps.js';
+import { upsertComplaint, type ComplaintProjection } from './projections/complaints.js';
 import { upsertWorkOrder, type WorkOrderProjection } from './projections/work-orders.js';
 
 interface Recipient {
@@ -21,13 +22,22 @@ interface Recipient {
 /** Resolve targets to people at the moment the step is recorded (who is on the roster now). */
 async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget[]): Promise<Recipient[]> {
   const out = new Map<string, Recipient>();
+  // Everyone active here in a targeted role or department, in one query.
   const roles = targets.flatMap((t) => (t.kind === 'role' ? [t.role] : []));
-  if (roles.length) {
+  const departmentCodes = targets.flatMap((t) => (t.kind === 'department' ? [t.department] : []));
+  if (roles.length || departmentCodes.length) {
     const rows = await tx
       .select({ id: staff.id, role: staff.role })
       .from(staff)
       .innerJoin(staffMemberships, eq(staffMemberships.staffId, staff.id))
-      .where(and(eq(staffMemberships.propertyId, step.propertyId), inArray(staff.role, roles), eq(staff.active, true)));
+      .leftJoin(departments, eq(departments.id, staffMemberships.departmentId))
+      .where(
+        and(
+          eq(staffMemberships.propertyId, step.propertyId),
+          eq(staff.active, true),
+          or(roles.length ? inArray(staff.role, roles) : undefined, departmentCodes.length ? inArray(departments.code, departmentCodes) : undefined),
+        ),
+      );
     for (const r of rows) out.set(`staff:${r.id}`, { key: `staff:${r.id}`, kind: 'staff', id: r.id, role: r.role, channel: 'app' });
   }
   for (const t of targets) {
@@ -42,7 +52,7 @@ async function writeProjection(tx: Tx, step: StepRecord): Promise<void> {
     case 'work-order':
       return upsertWorkOrder(tx, step.workflowId, step.seq, step.at, step.projection as unknown as WorkOrderProjection);
     case 'complaint':
-      throw new Error(`no projection writer for ${step.process}`);
+      return upsertComplaint(tx, step.workflowId, step.seq, step.at, step.projection as unknown as ComplaintProjection);
   }
 }
 

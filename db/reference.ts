@@ -5,10 +5,11 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, type Tx } from './audit.js';
 import type { Db } from './index.js';
 import {
   buildings,
+  complaintPolicies,
   departments,
   owners,
   properties,
@@ -31,6 +32,7 @@ export const standardDepartments: Record<DepartmentCode, string> = {
 
 export type PropertyRow = typeof properties.$inferSelect;
 export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
+export type ComplaintPolicyRow = typeof complaintPolicies.$inferSelect;
 
 export interface NewProperty {
   id: string;
@@ -358,6 +360,28 @@ export async function findStaffByUsername(db: Db, username: string) {
   return { ...person, properties: memberships.map((m) => m.propertyId) };
 }
 
+/**
+ * Audit a policy written in `tx`: created, or changed with the previous figures kept, so a
+ * change made while processes run is traceable.
+ */
+async function auditPolicyChange(
+  tx: Tx,
+  kind: 'sla-policy' | 'complaint-policy',
+  key: string,
+  actor: Actor,
+  policy: { propertyId: string; version: number; updatedAt: Date },
+  previous: { updatedAt: Date } | undefined,
+): Promise<void> {
+  await appendAudit(tx, {
+    occurredAt: policy.updatedAt,
+    propertyId: policy.propertyId,
+    subject: `${kind}:${key}`,
+    action: previous ? `${kind}.changed` : `${kind}.created`,
+    actor,
+    detail: { version: policy.version, ...(previous ? { previous: { ...previous, updatedAt: previous.updatedAt.toISOString() } } : {}) },
+  });
+}
+
 export interface SlaPolicyInput {
   department: DepartmentCode;
   respond: string;
@@ -409,14 +433,7 @@ export async function putSlaPolicy(
         set: { ...values, version: sql`${slaPolicies.version} + 1`, updatedAt: sql`now()` },
       })
       .returning();
-    await appendAudit(tx, {
-      occurredAt: policy!.updatedAt,
-      propertyId,
-      subject: `sla-policy:${propertyId}:${category}`,
-      action: previous ? 'sla-policy.changed' : 'sla-policy.created',
-      actor,
-      detail: { version: policy!.version, ...(previous ? { previous: { ...previous, updatedAt: previous.updatedAt.toISOString() } } : {}) },
-    });
+    await auditPolicyChange(tx, 'sla-policy', `${propertyId}:${category}`, actor, policy!, previous);
     return { policy: policy!, created: !previous };
   });
 }
@@ -430,5 +447,67 @@ export async function getSlaPolicy(db: Db, propertyId: string, category: string)
     .select()
     .from(slaPolicies)
     .where(and(eq(slaPolicies.propertyId, propertyId), eq(slaPolicies.category, category)));
+  return row;
+}
+
+export interface ComplaintPolicyInput {
+  respond: string;
+  resolve: string;
+  revisit: string;
+  warnRatio?: number | undefined;
+  escalation: EscalationRung[];
+  reopenEscalateAfter?: number | undefined;
+}
+
+/**
+ * Create or replace the complaint policy for a priority. Like SLA policies, the version
+ * grows on every change and the audit row keeps the previous figures.
+ */
+export async function putComplaintPolicy(
+  db: Db,
+  propertyId: string,
+  priority: string,
+  input: ComplaintPolicyInput,
+  actor: Actor,
+): Promise<{ policy: ComplaintPolicyRow; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const [previous] = await tx
+      .select()
+      .from(complaintPolicies)
+      .where(and(eq(complaintPolicies.propertyId, propertyId), eq(complaintPolicies.priority, priority)))
+      .for('update');
+    const values = {
+      propertyId,
+      priority,
+      respond: input.respond,
+      resolve: input.resolve,
+      revisit: input.revisit,
+      warnRatio: input.warnRatio ?? 0.8,
+      escalation: input.escalation,
+      reopenEscalateAfter: input.reopenEscalateAfter ?? 2,
+      updatedBy: actor.id,
+    };
+    const [policy] = await tx
+      .insert(complaintPolicies)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [complaintPolicies.propertyId, complaintPolicies.priority],
+        set: { ...values, version: sql`${complaintPolicies.version} + 1`, updatedAt: sql`now()` },
+      })
+      .returning();
+    await auditPolicyChange(tx, 'complaint-policy', `${propertyId}:${priority}`, actor, policy!, previous);
+    return { policy: policy!, created: !previous };
+  });
+}
+
+export async function listComplaintPolicies(db: Db, propertyId: string): Promise<ComplaintPolicyRow[]> {
+  return db.select().from(complaintPolicies).where(eq(complaintPolicies.propertyId, propertyId));
+}
+
+export async function getComplaintPolicy(db: Db, propertyId: string, priority: string): Promise<ComplaintPolicyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(complaintPolicies)
+    .where(and(eq(complaintPolicies.propertyId, propertyId), eq(complaintPolicies.priority, priority)));
   return row;
 }

@@ -1,12 +1,26 @@
 /**
  * Demo data for `npm start`: one property with buildings, units and owners, staff in
- * every role, and SLA policies from the figures of shared/DOMAIN.md. Idempotent: it
- * does nothing when the demo property exists.
+ * every role, and SLA and complaint policies from the figures of shared/DOMAIN.md.
+ * Idempotent: an existing demo property only gains what it lacks (complaint policies came
+ * later than the rest).
  */
 import type { WorkOrderCategory } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
+import type { ComplaintPriority } from '../workflows/complaint.contract.js';
 import type { Db } from './index.js';
-import { addStaff, createBuilding, createProperty, createUnit, getProperty, putSlaPolicy, type NewStaff, type SlaPolicyInput } from './reference.js';
+import {
+  addStaff,
+  createBuilding,
+  createProperty,
+  createUnit,
+  getProperty,
+  listComplaintPolicies,
+  putComplaintPolicy,
+  putSlaPolicy,
+  type ComplaintPolicyInput,
+  type NewStaff,
+  type SlaPolicyInput,
+} from './reference.js';
 
 export const demoPropertyId = 'harbour-view';
 
@@ -55,9 +69,29 @@ export const demoPolicies: Record<WorkOrderCategory, SlaPolicyInput> = {
   other: { department: 'customer_service', respond: 'PT24H', complete: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
 };
 
-/** Seed the demo property unless it exists. Returns whether anything was written. */
+/**
+ * Seeded complaint policies. (S) any complaint gets a first answer within 24 h (the
+ * concierge's 24 h feedback rule); the shorter windows for high and urgent priorities, the
+ * resolve targets and the revisit windows are our defaults.
+ */
+export const demoComplaintPolicies: Record<ComplaintPriority, ComplaintPolicyInput> = {
+  low: { respond: 'PT24H', resolve: 'P7D', revisit: 'PT48H', escalation: chain('PT8H', 'P2D') },
+  normal: { respond: 'PT24H', resolve: 'P3D', revisit: 'PT48H', escalation: chain('PT4H', 'P1D') },
+  high: { respond: 'PT4H', resolve: 'PT24H', revisit: 'PT24H', escalation: chain('PT2H', 'PT8H') },
+  urgent: { respond: 'PT1H', resolve: 'PT8H', revisit: 'PT24H', escalation: chain('PT30M', 'PT2H') },
+};
+
+/** Add the demo complaint policies the property lacks; a policy someone changed is left as it is. */
+async function seedComplaintPolicies(db: Db): Promise<boolean> {
+  const present = new Set((await listComplaintPolicies(db, demoPropertyId)).map((p) => p.priority));
+  const missing = Object.entries(demoComplaintPolicies).filter(([priority]) => !present.has(priority));
+  for (const [priority, policy] of missing) await putComplaintPolicy(db, demoPropertyId, priority, policy, seeder);
+  return missing.length > 0;
+}
+
+/** Seed the demo property, or what an earlier seed of it lacks. Returns whether anything was written. */
 export async function seedDemo(db: Db): Promise<boolean> {
-  if (await getProperty(db, demoPropertyId)) return false;
+  if (await getProperty(db, demoPropertyId)) return seedComplaintPolicies(db);
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
   const b2 = await createBuilding(db, demoPropertyId, 'Building 2', seeder);
@@ -73,5 +107,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
   }
   for (const member of demoStaff) await addStaff(db, demoPropertyId, member, seeder);
   for (const [category, policy] of Object.entries(demoPolicies)) await putSlaPolicy(db, demoPropertyId, category, policy, seeder);
+  await seedComplaintPolicies(db);
   return true;
 }

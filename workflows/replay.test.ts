@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
 const root = path.resolve('test/fixtures/histories');
-const workflowTypes = ['work-order'];
+const workflowTypes = ['work-order', 'complaint'];
 
 describe('committed workflow histories', () => {
   it.each(workflowTypes)('include at least one %s history', async (type) => {

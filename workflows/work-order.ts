@@ -3,39 +3,13 @@
  * received → dispatched → accepted → on site → completed → revisited → closed, with
  * rectification back to dispatch, holds that pause the clocks, and cancellation.
  */
-import {
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { Actor, Role } from '../domain/roles.js';
-import {
-  clockView,
-  dueEvents,
-  emptyClocks,
-  markFired,
-  nextWakeUp,
-  pauseAll,
-  resumeAll,
-  startClock,
-  stopClock,
-  type SlaClocks,
-  type SlaEvent,
-} from './sla/clocks.js';
-import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from './search-attributes.js';
-import {
-  illegalTransition,
-  invalidArgument,
-  notAllowed,
-  systemActor,
-  type NotifyTarget,
-  type SlaEventRecord,
-  type StepNotification,
-} from './shared/steps.js';
+import type { Actor } from '../domain/roles.js';
+import { clockView, emptyClocks, pauseAll, resumeAll, startClock, stopClock, type SlaClocks, type SlaEvent } from './sla/clocks.js';
+import { categoryKey, propertyIdKey } from './search-attributes.js';
+import { createGuards, createStepRecorder, databaseActivity, fireSlaEvent, nextDeadline, runSlaLoop } from './shared/process.js';
+import { invalidArgument, notAllowed, systemActor, type NotifyTarget } from './shared/steps.js';
 import {
   acceptUpdate,
   arriveUpdate,
@@ -67,17 +41,7 @@ import {
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Database writes retry until the database is back: a step is never dropped.
-const { recordStep, assignTechnician, loadSlaPolicy } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
-// A gateway that stays down must not hold the order up: delivery gives up after a while
-// and the outbox row keeps the failure for a person to see.
-const { deliverNotifications } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 8 },
-});
+const { assignTechnician, loadSlaPolicy } = proxyActivities<Activities>(databaseActivity);
 
 /** Which statuses each step may start from. */
 const allowedFrom = {
@@ -118,8 +82,6 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
     seq: 0,
     createdAt: Date.now(),
   };
-  let changes = 0;
-  const deliveries: Promise<unknown>[] = [];
 
   /** Change status; returns the status it left, for the step record. */
   const moveTo = (to: WorkOrderStatus): WorkOrderStatus => {
@@ -130,17 +92,11 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
 
   const snapshot = (): WorkOrderState => ({ ...state, deadlines: clockView(clocks, Date.now()) });
 
-  const ensure = (action: Action) => {
-    const allowed: readonly WorkOrderStatus[] = allowedFrom[action];
-    if (!allowed.includes(state.status)) throw illegalTransition('work order', action, state.status, allowed);
-  };
+  const { ensure, ensureRole } = createGuards<WorkOrderStatus, Action>('work order', allowedFrom, () => state.status);
   const isSupervisor = (actor: Actor) => supervisorRoles.includes(actor.role);
   const ensureAssigneeOrSupervisor = (actor: Actor, action: Action) => {
     if (isSupervisor(actor) || state.assignee?.id === actor.id) return;
     throw notAllowed(`only the assignee${state.assignee ? ` (${state.assignee.name})` : ''} or a dispatcher may ${action} this order`);
-  };
-  const ensureRole = (actor: Actor, roles: readonly Role[], action: Action) => {
-    if (!roles.includes(actor.role)) throw notAllowed(`role ${actor.role} may not ${action} a work order (allowed: ${roles.join(', ')})`);
   };
 
   const clockSpec = (name: WorkOrderClock, policy: SlaPolicySnapshot) => {
@@ -162,7 +118,6 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
 
   const projection = () => {
     const view = clockView(clocks, Date.now());
-    const running = view.filter((c) => c.state === 'running').map((c) => c.deadline);
     return {
       orderId: state.orderId,
       propertyId: state.propertyId,
@@ -180,7 +135,7 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
       assignmentRound: state.assignmentRound,
       rectifications: state.rectifications.count,
       escalationLevel: Math.max(0, ...state.escalations.map((e) => e.level)),
-      nextDeadline: running.length ? Math.min(...running) : null,
+      nextDeadline: nextDeadline(view),
       deadlines: view,
       satisfaction: state.satisfaction ?? null,
       createdAt: state.createdAt,
@@ -189,55 +144,12 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
     };
   };
 
-  /**
-   * Record one step: timeline, search attributes, then the database (projection, audit,
-   * outbox) in one activity. Synchronous up to the activity call, so concurrent handlers
-   * get distinct, ordered sequence numbers.
-   */
-  const record = async (
-    action: string,
-    actor: Actor,
-    opts: { from?: WorkOrderStatus; reason?: string; detail?: Record<string, unknown>; notify?: StepNotification; slaEvent?: SlaEventRecord; reporterPhone?: string } = {},
-  ) => {
-    state.seq += 1;
-    changes += 1;
-    const at = Date.now();
-    const from = opts.from;
-    const to = from !== undefined && from !== state.status ? state.status : undefined;
-    state.timeline.push({
-      seq: state.seq,
-      at,
-      action,
-      actor,
-      ...(from !== undefined && to !== undefined ? { from, to } : {}),
-      ...(opts.reason ? { reason: opts.reason } : {}),
-      ...(opts.detail ? { detail: opts.detail } : {}),
-    });
-    upsertSearchAttributes([
-      { key: processStatusKey, value: state.status },
-      { key: assigneeKey, value: state.assignee?.id ?? 'unassigned' },
-    ]);
-    const result = await recordStep({
-      process: 'work-order',
-      workflowId,
-      propertyId: state.propertyId,
-      seq: state.seq,
-      at,
-      action,
-      actor,
-      ...(from !== undefined ? { from } : {}),
-      ...(to !== undefined ? { to } : {}),
-      ...(opts.reason ? { reason: opts.reason } : {}),
-      ...(opts.detail ? { detail: opts.detail } : {}),
-      ...(opts.notify ? { notify: opts.notify } : {}),
-      ...(opts.slaEvent ? { slaEvent: opts.slaEvent } : {}),
-      projection: { ...projection(), ...(opts.reporterPhone ? { reporterPhone: opts.reporterPhone } : {}) },
-    });
-    if (result.outboxIds.length) {
-      deliveries.push(deliverNotifications({ ids: result.outboxIds }).catch(() => undefined));
-    }
-    return result;
-  };
+  const { record, changes, settled } = createStepRecorder<WorkOrderStatus>({
+    process: 'work-order',
+    state,
+    assigneeId: () => state.assignee?.id,
+    projection,
+  });
 
   const assigneeTargets = (): NotifyTarget[] =>
     state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [{ kind: 'role', role: 'dispatcher' }];
@@ -285,40 +197,14 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
     }
   };
 
-  const fireSlaEvent = async (event: SlaEvent) => {
-    markFired(clocks, event);
-    const revisitClock = event.clock === 'revisit';
-    if (event.kind === 'warning') {
-      const targets: NotifyTarget[] = revisitClock
-        ? revisitRoles.map((role) => ({ kind: 'role', role }))
-        : assigneeTargets();
-      await record('sla.warning', systemActor, {
-        reason: `${event.clock} deadline approaching`,
-        detail: { clock: event.clock, run: event.run, deadline: event.deadline },
-        notify: { targets, template: 'sla.warning', payload: orderPayload({ clock: event.clock, deadline: event.deadline }) },
-        slaEvent: { clock: event.clock, run: event.run, level: 0, deadline: event.deadline, dueAt: event.at },
-      });
-      return;
-    }
-    const result = await record('sla.escalated', systemActor, {
-      reason: `${event.clock} deadline missed: level ${event.level} (${event.role})`,
-      detail: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline },
-      notify: {
-        targets: [{ kind: 'role', role: event.role }],
-        template: 'sla.escalation',
-        payload: orderPayload({ clock: event.clock, level: event.level, deadline: event.deadline, assignee: state.assignee?.name ?? null }),
-      },
-      slaEvent: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline, dueAt: event.at },
+  const fire = async (event: SlaEvent) => {
+    const escalation = await fireSlaEvent(clocks, event, {
+      record,
+      warningTargets: (e) => (e.clock === 'revisit' ? revisitRoles.map((role): NotifyTarget => ({ kind: 'role', role })) : assigneeTargets()),
+      payload: orderPayload,
+      escalationPayload: { assignee: state.assignee?.name ?? null },
     });
-    state.escalations.push({
-      clock: event.clock,
-      run: event.run,
-      level: event.level,
-      role: event.role,
-      deadline: event.deadline,
-      firedAt: Date.now(),
-      recipients: result.recipients,
-    });
+    if (escalation) state.escalations.push(escalation);
   };
 
   setHandler(workOrderQuery, snapshot);
@@ -547,23 +433,13 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
   startClocks(['respond', 'arrive', 'complete'], state.createdAt);
   await record('receive', input.createdBy, {
     detail: { channel: input.channel, category: input.category, priority: input.priority, location: input.location, photos: input.photos.length },
-    ...(input.reporter.phone ? { reporterPhone: input.reporter.phone } : {}),
+    ...(input.reporter.phone ? { projection: { reporterPhone: input.reporter.phone } } : {}),
   });
   await autoDispatch();
 
-  // The SLA loop: one timer at a time, woken early by any change of state.
-  while (!finalWorkOrderStatuses.includes(state.status)) {
-    for (let event = dueEvents(clocks, Date.now())[0]; event; event = dueEvents(clocks, Date.now())[0]) {
-      await fireSlaEvent(event);
-    }
-    if (finalWorkOrderStatuses.includes(state.status)) break;
-    const seen = changes;
-    const next = nextWakeUp(clocks);
-    if (next === undefined) await condition(() => changes !== seen);
-    else await condition(() => changes !== seen, Math.max(1, next - Date.now()));
-  }
+  await runSlaLoop(clocks, { done: () => finalWorkOrderStatuses.includes(state.status), changes, fire });
 
   await condition(allHandlersFinished);
-  await Promise.all(deliveries);
+  await settled();
   return { orderId: state.orderId, status: state.status, ...(state.satisfaction !== undefined ? { satisfaction: state.satisfaction } : {}) };
 }

@@ -1,7 +1,8 @@
 /** Writing the work-order projection row from a step, newest step wins. */
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Tx } from '../../db/audit.js';
 import { workOrders } from '../../db/schema/index.js';
+import { upsertNewest } from './upsert.js';
 
 /** The projection fields a work-order step carries (built in the workflow from its state). */
 export interface WorkOrderProjection {
@@ -63,14 +64,7 @@ export async function upsertWorkOrder(tx: Tx, workflowId: string, seq: number, a
     seq,
   };
   const { id: _id, workflowId: _w, createdAt: _c, createdById: _b, reporterPhone: _p, ...changing } = row;
-  await tx
-    .insert(workOrders)
-    .values(row)
-    .onConflictDoUpdate({
-      target: workOrders.id,
-      set: { ...changing, reporterPhone: sql`coalesce(excluded.reporter_phone, ${workOrders.reporterPhone})` },
-      setWhere: sql`${workOrders.seq} < excluded.seq`,
-    });
+  await upsertNewest(tx, workOrders, row, changing, 'reporterPhone');
 }
 
 /** The reporter's phone for a notification, looked up when it is sent (it is never copied into the outbox). */

@@ -7,3 +7,5 @@ export * from './outbox.js';
 export * from './work-orders.js';
 export * from './sla-events.js';
 export * from './idempotency.js';
+export * from './complaint-policies.js';
+export * from './complaints.js';

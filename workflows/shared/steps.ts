@@ -18,8 +18,15 @@ export interface TimelineEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Who a notification is for; resolved to people by the recording activity when it runs. */
-export type NotifyTarget = { kind: 'staff'; id: string } | { kind: 'role'; role: Role } | { kind: 'reporter' };
+/**
+ * Who a notification is for; resolved to people by the recording activity when it runs.
+ * `reporter` is whoever raised the process (the owner of a repair, the complainant).
+ */
+export type NotifyTarget =
+  | { kind: 'staff'; id: string }
+  | { kind: 'role'; role: Role }
+  | { kind: 'department'; department: string }
+  | { kind: 'reporter' };
 
 /** A notification the step owes, written to the outbox in the step's transaction. */
 export interface StepNotification {
@@ -87,6 +94,16 @@ export function illegalTransition(process: string, action: string, status: strin
   return ApplicationFailure.create({
     type: processErrors.illegalTransition,
     message: `cannot ${action} a ${process} that is ${status} (allowed when ${allowed.join(' or ')})`,
+    nonRetryable: true,
+    details: [{ status, action }],
+  });
+}
+
+/** 409: the step is not allowed now, for a reason other than the status (named in `message`). */
+export function blockedStep(action: string, status: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: processErrors.illegalTransition,
+    message: `cannot ${action}: ${message}`,
     nonRetryable: true,
     details: [{ status, action }],
   });
