@@ -15,11 +15,13 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
+import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health/routes.js';
+import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
 import { staffRoutes } from './staff/routes.js';
@@ -84,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(workOrderRoutes);
       await v1.register(complaintPolicyRoutes);
       await v1.register(complaintRoutes);
+      await v1.register(processRoutes);
+      await v1.register(auditRoutes);
     },
     { prefix: '/v1' },
   );
