@@ -1,0 +1,272 @@
+/**
+ * Measurement 3, escalation lag. With `size` orders open (real ones, started straight from
+ * the client on the stored policy, so their clocks run out an hour later), `sample` more are
+ * opened whose respond deadlines fall at known instants, `rate` per second, in a window that
+ * starts once they are all open. The lag is the time from each deadline to the escalation's
+ * row in PostgreSQL (`sla_events.recorded_at - deadline`); the warnings before it (80 % of the
+ * respond time, as the policy says) fire in the same window. Lost (no row within the grace
+ * after the window) and duplicated escalations are counted in sla_events, the audit log, the
+ * outbox and the messages the webhook received. Then the same population and sample as bare
+ * timer workflows, whose wake-up activity reports when it ran.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
+import { BarePopulation, RealPopulation, type OpenSpec, type Opened } from './population.js';
+import { cpuBetween, cpuSnapshot, rssMiB } from './proc.js';
+import { statementsRead, statementsStart, type StatementProfile } from './profile.js';
+import { fetchHistories } from './replay.js';
+import { stages, trace, type Stages } from './stages.js';
+import { percentiles, round, type Percentiles } from './stats.js';
+import type { Stack } from './stack.js';
+
+/** What a lag measurement needs besides the stack. */
+export interface EscalationPlan {
+  sample: number;
+  ratePerSecond: number;
+  /** How long after the window's last deadline a missing escalation still counts as late rather than lost. */
+  graceSeconds: number;
+}
+
+/** Counts that must be zero. */
+export interface Integrity {
+  lost: number;
+  duplicated: number;
+  /** Where each count was looked for. */
+  checks: Record<string, number>;
+}
+
+/** One side (real or bare) at one population size. */
+export interface LagSide {
+  openBefore: number;
+  /** How the population grew to the size: orders opened before the sample, and how fast. */
+  grew: { count: number; seconds: number; perSecond: number };
+  /** Deadlines per second the window had (lower than planned when opening the sample fell behind). */
+  deadlinesPerSecond: number;
+  /** Deadline → recorded escalation (ms). */
+  lagMs: Percentiles;
+  /** Warning due time → recorded warning (ms). */
+  warningLagMs?: Percentiles;
+  /** The lag in stages, traced through the workflow histories. */
+  stages: Stages;
+  /** Deadline → the escalation message at the webhook (ms), real only. */
+  notifiedLagMs?: Percentiles;
+  integrity: Integrity;
+  cpuSeconds: Record<string, number>;
+  statements?: StatementProfile;
+}
+
+/** Both sides at one population size. */
+export interface LagResult {
+  openOrders: number;
+  sample: number;
+  ratePerSecond: number;
+  real: LagSide;
+  bare: LagSide;
+  workerRssMiB?: number;
+}
+
+/**
+ * Deadlines for the sample: `rate` per second from `firstDeadline`, which leaves time to open
+ * the whole sample first. Should opening fall behind anyway, a deadline is pushed to at least
+ * `minLeadMs` after its own order opens (then the achieved rate is lower, and reported).
+ */
+function windowSpecs(plan: EscalationPlan, firstDeadline: number): OpenSpec[] {
+  return Array.from({ length: plan.sample }, (_, i) => ({ deadline: Math.round(firstDeadline + (i * 1000) / plan.ratePerSecond), minLeadMs }));
+}
+
+const minLeadMs = 8000;
+
+/** Twice the time opening the sample should take at the rate the population grew, and at least 10 s. */
+function leadMs(plan: EscalationPlan, openedPerSecond: number | undefined): number {
+  return Math.round(Math.max(10_000, 5000 + (2 * plan.sample * 1000) / Math.max(openedPerSecond ?? 5, 1)));
+}
+
+/** Deadlines per second the window actually had. */
+function achievedRate(deadlines: number[]): number {
+  const sorted = [...deadlines].sort((a, b) => a - b);
+  const span = (sorted[sorted.length - 1]! - sorted[0]!) / 1000;
+  return span > 0 ? round((sorted.length - 1) / span, 1) : 0;
+}
+
+const isRespondLevel1 = (event: unknown): boolean => {
+  const e = event as { clock?: string; level?: number } | undefined;
+  return e?.clock === 'respond' && e.level === 1;
+};
+
+async function waitUntil(at: number): Promise<void> {
+  await delay(Math.max(0, at - Date.now()));
+}
+
+interface EventRow {
+  workflow_id: string;
+  level: number;
+  lag_ms: number;
+  task_ms: number;
+  recorded_ms: number;
+}
+
+async function realSide(stack: Stack, population: RealPopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
+  const openBefore = population.workflowIds.length;
+  const grow = Math.max(0, size - plan.sample - openBefore);
+  const background: Opened = grow > 0 ? await population.open(Array.from({ length: grow }, () => ({}))) : { workflowIds: [], deadlines: [], seconds: 0, perSecond: 0 };
+  if (grow > 0) say(`  real: opened ${grow} orders in ${background.seconds} s (${background.perSecond}/s), ${population.workflowIds.length} open`);
+  const firstDeadline = Date.now() + leadMs(plan, grow >= 20 ? background.perSecond : undefined);
+  const specs = windowSpecs(plan, firstDeadline);
+  const sample = await population.open(specs);
+  const lastDeadline = Math.max(...sample.deadlines);
+  if (Date.now() > firstDeadline) say(`  real: the sample took ${sample.seconds} s to open, longer than planned: later deadlines moved`);
+
+  const since = await statementsStart(stack.admin, stack.statementStats);
+  const cpuBefore = cpuSnapshot(stack.measured);
+  const ids = sample.workflowIds;
+  const giveUp = lastDeadline + plan.graceSeconds * 1000;
+  await waitUntil(lastDeadline);
+  for (;;) {
+    const { rows } = await stack.admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sla_events WHERE workflow_id = ANY($1) AND clock = 'respond' AND run = 1 AND level = 1`,
+      [ids],
+    );
+    if ((rows[0]?.n ?? 0) >= ids.length || Date.now() > giveUp) break;
+    await delay(500);
+  }
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
+  const statements = await statementsRead(stack.admin, stack.statementStats, since, ids.length);
+
+  const { rows } = await stack.admin.query<EventRow>(
+    `SELECT workflow_id, level, (extract(epoch FROM recorded_at - due_at) * 1000)::float8 AS lag_ms,
+            (extract(epoch FROM fired_at - due_at) * 1000)::float8 AS task_ms, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms
+       FROM sla_events WHERE workflow_id = ANY($1) AND clock = 'respond' AND run = 1 AND level IN (0, 1)`,
+    [ids],
+  );
+  const escalations = rows.filter((r) => r.level === 1);
+  const warnings = rows.filter((r) => r.level === 0);
+  // The unique index makes a second sla_events row impossible; a double fire would show as a second audit row or message.
+  const audit = await stack.admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT subject FROM audit_log WHERE subject = ANY($1) AND action = 'sla.escalated'
+       AND detail->'slaEvent'->>'clock' = 'respond' AND detail->'slaEvent'->>'level' = '1' GROUP BY subject HAVING count(*) > 1) AS d`,
+    [ids],
+  );
+  const outbox = await stack.admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT split_part(o.subject, '#', 1) AS wf, count(*) AS messages FROM outbox o
+       WHERE split_part(o.subject, '#', 1) = ANY($1) AND o.template = 'sla.escalation' GROUP BY 1) AS m
+     JOIN (SELECT workflow_id, sum(recipients) AS owed FROM sla_events WHERE workflow_id = ANY($1) AND level > 0 GROUP BY 1) AS e
+       ON e.workflow_id = m.wf WHERE m.messages > e.owed`,
+    [ids],
+  );
+  const orderOf = (wf: string) => wf.slice('work-order:'.length);
+  const sampleOrders = new Set(ids.map(orderOf));
+  const deliveries = new Map<string, Set<string>>();
+  const notified: number[] = [];
+  for (const m of stack.receiver.received('sla.escalation')) {
+    if (!sampleOrders.has(m.orderId) || m.payload.level !== 1 || m.payload.clock !== 'respond') continue;
+    const set = deliveries.get(m.orderId) ?? new Set<string>();
+    if (set.size === 0) notified.push(m.at - Number(m.payload.deadline));
+    set.add(m.deliveryId);
+    deliveries.set(m.orderId, set);
+  }
+  const lost = ids.length - new Set(escalations.map((r) => r.workflow_id)).size;
+  const recordedAt = new Map(escalations.map((r) => [r.workflow_id, r.recorded_ms]));
+  const traces = (await fetchHistories(stack.client, ids)).flatMap(({ workflowId, history }) => {
+    const t = trace(
+      history,
+      (type, arg) => type === 'recordStep' && arg?.action === 'sla.escalated' && isRespondLevel1(arg.slaEvent),
+      (arg) => (arg?.slaEvent as { dueAt?: number } | undefined)?.dueAt,
+      recordedAt.get(workflowId),
+    );
+    return t ? [t] : [];
+  });
+  const checks = {
+    'no sla_events row': lost,
+    'audit rows > 1': audit.rows[0]?.n ?? 0,
+    'outbox rows > recipients': outbox.rows[0]?.n ?? 0,
+    'webhook: no message': ids.length - deliveries.size,
+    'webhook: > 1 message': [...deliveries.values()].filter((s) => s.size > 1).length,
+  };
+  return {
+    openBefore,
+    grew: { count: grow, seconds: background.seconds, perSecond: background.perSecond },
+    deadlinesPerSecond: achievedRate(sample.deadlines),
+    lagMs: percentiles(escalations.map((r) => r.lag_ms), 0),
+    warningLagMs: percentiles(warnings.map((r) => r.lag_ms), 0),
+    stages: stages(traces),
+    notifiedLagMs: percentiles(notified, 0),
+    integrity: { lost, duplicated: checks['audit rows > 1'] + checks['outbox rows > recipients'] + checks['webhook: > 1 message'], checks },
+    cpuSeconds: cpu,
+    statements,
+  };
+}
+
+async function bareSide(stack: Stack, population: BarePopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
+  const openBefore = population.workflowIds.length;
+  const grow = Math.max(0, size - plan.sample - openBefore);
+  const background: Opened = grow > 0 ? await population.open(Array.from({ length: grow }, () => ({}))) : { workflowIds: [], deadlines: [], seconds: 0, perSecond: 0 };
+  if (grow > 0) say(`  bare: opened ${grow} timer workflows in ${background.seconds} s (${background.perSecond}/s)`);
+  const firstDeadline = Date.now() + leadMs(plan, grow >= 20 ? background.perSecond : undefined);
+  const specs = windowSpecs(plan, firstDeadline);
+  const sample = await population.open(specs);
+  const lastDeadline = Math.max(...sample.deadlines);
+  const ids = new Set(sample.workflowIds);
+  const cpuBefore = cpuSnapshot(stack.measured);
+  const giveUp = lastDeadline + plan.graceSeconds * 1000;
+  const deadlineWakes = () => stack.receiver.wakes().filter((w) => w.label === 'deadline' && ids.has(w.workflowId));
+  await waitUntil(lastDeadline);
+  while (new Set(deadlineWakes().map((w) => w.workflowId)).size < ids.size && Date.now() <= giveUp) await delay(500);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
+  const wakes = deadlineWakes();
+  const first = new Map<string, number>();
+  const count = new Map<string, number>();
+  for (const w of wakes) {
+    if (!first.has(w.workflowId)) first.set(w.workflowId, w.ranAt - w.at);
+    count.set(w.workflowId, (count.get(w.workflowId) ?? 0) + 1);
+  }
+  const warnings = stack.receiver.wakes().filter((w) => w.label === 'warning' && ids.has(w.workflowId));
+  const lost = ids.size - first.size;
+  const ranAt = new Map(wakes.map((w) => [w.workflowId, w.ranAt]));
+  const traces = (await fetchHistories(stack.client, [...ids])).flatMap(({ workflowId, history }) => {
+    const t = trace(history, (type, arg) => type === 'wake' && arg?.label === 'deadline', (arg) => arg?.at as number | undefined, ranAt.get(workflowId));
+    return t ? [t] : [];
+  });
+  const duplicated = [...count.values()].filter((n) => n > 1).length;
+  return {
+    openBefore,
+    grew: { count: grow, seconds: background.seconds, perSecond: background.perSecond },
+    deadlinesPerSecond: achievedRate(sample.deadlines),
+    lagMs: percentiles([...first.values()], 0),
+    warningLagMs: percentiles(warnings.map((w) => w.ranAt - w.at), 0),
+    stages: stages(traces),
+    integrity: { lost, duplicated, checks: { 'no wake-up': lost, '> 1 wake-up': duplicated } },
+    cpuSeconds: cpu,
+  };
+}
+
+const describe = (s: Stages) => Object.entries(s).map(([name, p]) => `${name} ${p.p50}/${p.p99}`).join(', ');
+
+/** Both populations, kept between sizes so that each size adds to the last. */
+export interface Populations {
+  real: RealPopulation;
+  bare: BarePopulation;
+}
+
+/** Create the two populations over the stack. */
+export function populations(stack: Stack, policy: SlaPolicySnapshot, runId: string): Populations {
+  return { real: new RealPopulation(stack, policy), bare: new BarePopulation(stack.client, runId, policy.respondMs, policy.warnRatio) };
+}
+
+/** Measure the lag with `size` orders open (of which `plan.sample` run out in the window), real first, then bare. */
+export async function escalationLag(stack: Stack, pops: Populations, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagResult> {
+  const real = await realSide(stack, pops.real, size, plan, say);
+  say(`  real: ${plan.sample} deadlines at ${real.deadlinesPerSecond}/s, lag p50 ${real.lagMs.p50} ms, p99 ${real.lagMs.p99} ms, max ${real.lagMs.max} ms; lost ${real.integrity.lost}, duplicated ${real.integrity.duplicated}`);
+  say(`    stages p50/p99 ms: ${describe(real.stages)}`);
+  const workerRss = rssMiB(stack.workerPid());
+  const bare = await bareSide(stack, pops.bare, size, plan, say);
+  say(`  bare: ${plan.sample} deadlines at ${bare.deadlinesPerSecond}/s, lag p50 ${bare.lagMs.p50} ms, p99 ${bare.lagMs.p99} ms, max ${bare.lagMs.max} ms; lost ${bare.integrity.lost}, duplicated ${bare.integrity.duplicated}`);
+  say(`    stages p50/p99 ms: ${describe(bare.stages)}`);
+  return {
+    openOrders: pops.real.workflowIds.length,
+    sample: plan.sample,
+    ratePerSecond: plan.ratePerSecond,
+    real,
+    bare,
+    ...(workerRss !== undefined ? { workerRssMiB: round(workerRss, 0) } : {}),
+  };
+}

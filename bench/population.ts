@@ -1,0 +1,117 @@
+/**
+ * Open orders that stay open: the population the escalation and memory measurements run
+ * against. Real orders are started straight from the client (as the API would start them, with
+ * the property's stored policy) and run the real workflow on the real worker; each counts as
+ * created once its automatic dispatch has sent the assignment message. Bare ones are timer
+ * workflows with the same wake-ups. Both grow cumulatively across the sizes measured.
+ */
+import type { Client } from '@temporalio/client';
+import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
+import type { BareTimersInput } from './bare-workflows.js';
+import { orderInput, startOrder } from './orders.js';
+import { round } from './stats.js';
+import { taskQueues, type Stack } from './stack.js';
+
+/** How many creations are in flight at once. */
+const inFlight = 32;
+/** Escalation level 2 comes this long after the deadline (the seeded chain): never within a run. */
+const level2AfterMs = 30 * 60_000;
+
+/** One order to open: by default on the stored policy, or with a respond deadline at a chosen instant. */
+export interface OpenSpec {
+  deadline?: number;
+  /** The deadline is moved to at least this long after the order opens (when opening falls behind). */
+  minLeadMs?: number;
+}
+
+/** How fast a batch of orders was opened, and the respond deadlines they got (epoch ms). */
+export interface Opened {
+  workflowIds: string[];
+  deadlines: number[];
+  seconds: number;
+  perSecond: number;
+}
+
+/** The respond deadline an order opened now gets under `spec`. */
+function deadlineOf(spec: OpenSpec, respondMs: number): number {
+  const now = Date.now();
+  if (spec.deadline === undefined) return now + respondMs;
+  return Math.max(spec.deadline, now + (spec.minLeadMs ?? 1000));
+}
+
+async function inBatches(count: number, open: (i: number) => Promise<[string, number]>): Promise<Opened> {
+  const ids: string[] = new Array<string>(count);
+  const deadlines: number[] = new Array<number>(count);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        [ids[i], deadlines[i]] = await open(i);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return { workflowIds: ids, deadlines, seconds: round(seconds, 1), perSecond: round(count / seconds, 1) };
+}
+
+/** Real open orders on the real worker. */
+export class RealPopulation {
+  readonly workflowIds: string[] = [];
+  constructor(
+    private readonly stack: Stack,
+    private readonly policy: SlaPolicySnapshot,
+  ) {}
+
+  /** Open `specs.length` orders and wait until each has been dispatched. */
+  async open(specs: OpenSpec[]): Promise<Opened> {
+    const opened = await inBatches(specs.length, async (i) => {
+      const spec = specs[i]!;
+      const input = await orderInput(this.stack, this.policy, `open ${this.workflowIds.length + i}`);
+      const deadline = deadlineOf(spec, this.policy.respondMs);
+      if (spec.deadline !== undefined) input.policy = { ...this.policy, respondMs: Math.round(deadline - Date.now()) };
+      const handle = await startOrder(this.stack.client, input);
+      await this.stack.receiver.arrival(input.orderId, 'work-order.assigned', 600_000);
+      return [handle.workflowId, deadline];
+    });
+    this.workflowIds.push(...opened.workflowIds);
+    return opened;
+  }
+}
+
+/** Bare timer workflows with the same wake-ups as real orders: warning, deadline, level 2. */
+export class BarePopulation {
+  readonly workflowIds: string[] = [];
+  private n = 0;
+  constructor(
+    private readonly client: Client,
+    private readonly runId: string,
+    private readonly respondMs: number,
+    private readonly warnRatio: number,
+  ) {}
+
+  /** Start `specs.length` timer workflows (a start returns once the server has it). */
+  async open(specs: OpenSpec[]): Promise<Opened> {
+    const opened = await inBatches(specs.length, async (i) => {
+      const now = Date.now();
+      const deadline = deadlineOf(specs[i]!, this.respondMs);
+      const input: BareTimersInput = {
+        wakeUps: [
+          ...(this.warnRatio > 0 ? [{ at: Math.round(now + this.warnRatio * (deadline - now)), label: 'warning' }] : []),
+          { at: deadline, label: 'deadline' },
+          { at: deadline + level2AfterMs, label: 'level 2' },
+        ],
+      };
+      this.n += 1;
+      const handle = await this.client.workflow.start('bareTimersWorkflow', {
+        workflowId: `bare-timers:${this.runId}-${this.n}`,
+        taskQueue: taskQueues.bare,
+        args: [input],
+      });
+      return [handle.workflowId, deadline];
+    });
+    this.workflowIds.push(...opened.workflowIds);
+    return opened;
+  }
+}
