@@ -169,6 +169,36 @@ export interface ComplaintState
   closedAt?: number;
 }
 
+/** A complaint as it stands when registered at `now`, before its first step. */
+export function newComplaintState(input: ComplaintInput, now: number): ComplaintState {
+  return {
+    complaintId: input.complaintId,
+    propertyId: input.propertyId,
+    location: input.location,
+    category: input.category,
+    priority: input.priority,
+    urgent: input.urgent,
+    channel: input.channel,
+    description: input.description,
+    complainantName: input.complainant.name,
+    createdBy: input.createdBy,
+    status: 'received',
+    assignmentRound: 0,
+    policy: input.policy,
+    deadlines: [],
+    escalationLevel: 0,
+    escalations: [],
+    responses: [],
+    resolutions: [],
+    revisits: [],
+    reopens: { count: 0, reasons: [] },
+    workOrders: [],
+    timeline: [],
+    seq: 0,
+    createdAt: now,
+  };
+}
+
 interface ActorArg {
   actor: Actor;
 }

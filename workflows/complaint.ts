@@ -27,6 +27,7 @@ import {
   escalateUpdate,
   escalatorRoles,
   finalComplaintStatuses,
+  newComplaintState,
   resolveUpdate,
   respondUpdate,
   revisitUpdate,
@@ -74,32 +75,7 @@ type Action = keyof typeof allowedFrom;
 /** A complaint, from registration until the complainant is satisfied, it is closed, or withdrawn. */
 export async function complaintWorkflow(input: ComplaintInput): Promise<{ complaintId: string; status: ComplaintStatus; satisfaction?: number }> {
   const clocks: SlaClocks = emptyClocks();
-  const state: ComplaintState = {
-    complaintId: input.complaintId,
-    propertyId: input.propertyId,
-    location: input.location,
-    category: input.category,
-    priority: input.priority,
-    urgent: input.urgent,
-    channel: input.channel,
-    description: input.description,
-    complainantName: input.complainant.name,
-    createdBy: input.createdBy,
-    status: 'received',
-    assignmentRound: 0,
-    policy: input.policy,
-    deadlines: [],
-    escalationLevel: 0,
-    escalations: [],
-    responses: [],
-    resolutions: [],
-    revisits: [],
-    reopens: { count: 0, reasons: [] },
-    workOrders: [],
-    timeline: [],
-    seq: 0,
-    createdAt: Date.now(),
-  };
+  const state: ComplaintState = newComplaintState(input, Date.now());
   let manualChanges = 0;
   // Steps recorded when a child repair order finishes: awaited before the workflow ends.
   const childSteps: Promise<unknown>[] = [];

@@ -28,6 +28,7 @@ import {
   escalateUpdate,
   finalComplaintStatuses,
   handlerRoles,
+  newComplaintState,
   resolveUpdate,
   respondUpdate,
   revisitUpdate,
@@ -61,13 +62,18 @@ import {
   statsQuery,
 } from './schemas.js';
 
+/** Whether a call ran out of its time: DEADLINE_EXCEEDED, or CANCELLED once the deadline has passed (gRPC reports either). */
+const outOfTime = (err: unknown, deadline: number): boolean => {
+  const code = (err as { code?: number }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  return code === 4 || (code === 1 && Date.now() >= deadline);
+};
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
 type WorkOrderRow = NonNullable<Awaited<ReturnType<typeof getWorkOrderRow>>>;
 
 /** The workflow's state in the API's shape: ISO times, the complainant's phone for staff who call back, each repair order's progress. */
-function present(state: ComplaintState, row: ComplaintRow | undefined, orders: Map<string, WorkOrderRow>, req: FastifyRequest): z.infer<typeof complaint> {
-  const phone = row?.complainantPhone ?? null;
+function present(state: ComplaintState, phone: string | null, orders: Map<string, WorkOrderRow>, req: FastifyRequest): z.infer<typeof complaint> {
   return {
     id: state.complaintId,
     workflowId: complaintWorkflowId(state.complaintId),
@@ -193,13 +199,22 @@ const workOrderChannel = (channel: string): WorkOrderChannel =>
 
 export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, taskQueue } = app.deps;
+  // How long a request waits for the worker to answer a query or finish a step.
+  const stepDeadlineMs = app.deps.stepTimeoutMs ?? 20_000;
   const handleOf = (id: string): WorkflowHandle => temporal.workflow.getHandle(complaintWorkflowId(id));
 
-  /** The live state from the workflow; a finished complaint is read back by replaying its history. */
+  /**
+   * The live state from the workflow (a finished complaint is read back by replaying its
+   * history). A worker that does not answer within the deadline is a 503, not a hang.
+   */
   const readState = async (id: string): Promise<ComplaintState> => {
+    const deadline = Date.now() + stepDeadlineMs;
     try {
-      return await handleOf(id).query(complaintQuery);
+      return await temporal.connection.withDeadline(deadline, () => handleOf(id).query(complaintQuery));
     } catch (err) {
+      if (outOfTime(err, deadline)) {
+        throw new HttpProblem(503, 'unavailable', `complaint ${id}: no worker answered; the list (GET /v1/complaints) still reads the projection`);
+      }
       throw processProblem(err, `complaint ${id}`) ?? err;
     }
   };
@@ -217,11 +232,16 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     return undefined;
   };
 
-  /** The complaint in the API's shape, with its repair orders' progress from their projection. */
-  const view = async (req: FastifyRequest, state: ComplaintState, row?: ComplaintRow) => {
+  /**
+   * The complaint in the API's shape, with its repair orders' progress from their projection.
+   * The complainant's phone comes from the projection, or from the request that registered it
+   * while its first step is not projected yet.
+   */
+  const view = async (req: FastifyRequest, state: ComplaintState, row?: ComplaintRow, phone?: string) => {
     const rows = await Promise.all(state.workOrders.map((o) => getWorkOrderRow(db, o.orderId)));
     const orders = new Map(rows.flatMap((r) => (r ? [[r.id, r] as const] : [])));
-    return present(state, row ?? (await getComplaintRow(db, state.complaintId)), orders, req);
+    const projected = row ?? (await getComplaintRow(db, state.complaintId));
+    return present(state, projected?.complainantPhone ?? phone ?? null, orders, req);
   };
 
   app.post(
@@ -290,11 +310,16 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;
       }
+      // The complaint exists from here on: if no worker answers yet, say so rather than fail the create.
+      const state = await readState(complaintId).catch((err: unknown) => {
+        if (err instanceof HttpProblem && err.statusCode === 503) return newComplaintState(input, Date.now());
+        throw err;
+      });
       return reply
         .status(replayed ? 200 : 201)
         .header('location', `/v1/complaints/${complaintId}`)
         .header('idempotent-replayed', String(replayed))
-        .send(await view(req, await readState(complaintId)));
+        .send(await view(req, state, undefined, body.complainant.phone));
     },
   );
 
@@ -377,17 +402,28 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  /** Run a staff step as a workflow update; the validator's verdict becomes 400/403/409. */
-  const step = async (req: FastifyRequest, id: string, run: (h: WorkflowHandle, row: ComplaintRow | undefined) => Promise<ComplaintState>) => {
-    const row = await complaintFor(req, id);
+  /** 409 for a complaint that is closed or withdrawn, as the projection knows it. */
+  const ensureOpen = (id: string, row: ComplaintRow | undefined) => {
     if (row && finalComplaintStatuses.includes(row.status as ComplaintStatus)) {
       throw new HttpProblem(409, 'illegal_transition', `complaint ${id} is ${row.status}: no further steps`, { status: row.status });
     }
+  };
+
+  /** Run a staff step as a workflow update; the validator's verdict becomes 400/403/409. */
+  const step = async (req: FastifyRequest, id: string, run: (h: WorkflowHandle, row: ComplaintRow | undefined) => Promise<ComplaintState>): Promise<z.infer<typeof complaint>> => {
+    const row = await complaintFor(req, id);
+    ensureOpen(id, row);
+    let state: ComplaintState;
+    const deadline = Date.now() + stepDeadlineMs;
     try {
-      return await view(req, await run(handleOf(id), row));
+      state = await temporal.connection.withDeadline(deadline, () => run(handleOf(id), row));
     } catch (err) {
+      if (outOfTime(err, deadline)) {
+        throw new HttpProblem(503, 'unavailable', `complaint ${id}: no worker answered in time; the step may still be applied, read the complaint back before retrying`);
+      }
       throw processProblem(err, `complaint ${id}`) ?? err;
     }
+    return view(req, state);
   };
 
   const actionSchema = <B extends z.ZodType>(summary: string, body: B) => ({
@@ -428,6 +464,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const id = req.params.id;
       const row = await complaintFor(req, id);
+      ensureOpen(id, row);
       const state = await readState(id);
       const property = await getProperty(db, state.propertyId);
       if (!property) throw notFound(`property ${state.propertyId}`);
