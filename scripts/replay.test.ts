@@ -47,6 +47,14 @@ describe('npm run replay', () => {
     expect(run.stdout.trim().split('\n').at(-1)).toBe('2 histories replayed: 1 deterministic, 1 diverged, 0 unreadable');
   });
 
+  it('prints the verdicts and the summary as JSON with --json', async () => {
+    const run = await replay('--json', 'test/fixtures/histories/work-order/cancelled.json');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.summary).toEqual({ total: 1, deterministic: 1, diverged: 0, unreadable: 0 });
+    expect(out.reports[0]).toMatchObject({ outcome: 'deterministic', workflowType: 'workOrderWorkflow', name: 'test/fixtures/histories/work-order/cancelled.json' });
+  });
+
   it('explains its usage and exits 2 for something that is neither a file nor a workflow ID', async () => {
     const run = await replay('no/such/place.json');
     expect(run.code).toBe(2);

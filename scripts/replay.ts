@@ -38,8 +38,12 @@ let client: Client | undefined;
 const temporalClient = async (): Promise<Client> => {
   if (client) return client;
   const config = bootConfig();
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
-  client = new Client({ connection, namespace: config.temporal.namespace });
+  try {
+    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+    client = new Client({ connection, namespace: config.temporal.namespace });
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${(err as Error).message}`);
+  }
   return client;
 };
 
