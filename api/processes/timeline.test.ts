@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, it } from 'vitest';
 import type { AuditTrailRow } from '../../db/audit-trail.js';
@@ -47,6 +47,25 @@ describe('the timeline of a repair order rectified twice', () => {
 
   it('agrees with audit rows written for the same steps', () => {
     expect(compareWithAudit(timeline, rowsFor(timeline))).toEqual([]);
+  });
+});
+
+describe('the timeline of another kind of process', () => {
+  const complaints = readdirSync('test/fixtures/histories/complaint')
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => buildTimeline(load(fixture(`complaint/${f.replace(/\.json$/, '')}`))));
+
+  it('reads every committed complaint history with the same decoding: each step with its actor, and the repair orders it started', () => {
+    expect(complaints.length).toBeGreaterThan(0);
+    for (const timeline of complaints) {
+      expect(timeline.workflowType).toBe('complaintWorkflow');
+      expect(timeline.recorded.length).toBeGreaterThan(0);
+      expect(timeline.steps.filter((s) => s.kind === 'step').every((s) => s.actor && timeline.actors.some((a) => a.id === s.actor!.id))).toBe(true);
+      expect(compareWithAudit(timeline, rowsFor(timeline))).toEqual([]);
+    }
+    const children = complaints.flatMap((t) => t.steps.filter((s) => s.kind === 'child-workflow'));
+    expect(children.length).toBeGreaterThan(0);
+    expect(children[0]).toMatchObject({ action: 'workOrderWorkflow', detail: { workflowId: expect.stringMatching(/^work-order:/) } });
   });
 });
 
