@@ -1,9 +1,6 @@
 /** Helpers for work-order workflow tests: a worker over real activities and a way to open orders. */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -14,6 +11,7 @@ import { findStaffByUsername, getSlaPolicy } from '../../db/reference.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
 import type { Role } from '../../domain/roles.js';
 import { workOrderQuery, workOrderWorkflowId, type WorkOrderInput, type WorkOrderState } from '../../workflows/work-order.contract.js';
+import { eventually } from './processes.js';
 import { testWorker } from './temporal.js';
 
 /** A notifier that keeps what it was asked to send, for assertions. */
@@ -84,26 +82,14 @@ export async function openOrder(
 }
 
 /** Poll the workflow's state until `predicate` holds (activities run asynchronously to the test). */
-export async function waitForState(handle: WorkflowHandle, predicate: (s: WorkOrderState) => boolean, what = 'state'): Promise<WorkOrderState> {
-  let last: WorkOrderState | undefined;
-  for (let i = 0; i < 200; i++) {
-    last = await handle.query(workOrderQuery);
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}; last status ${last?.status}, timeline ${last?.timeline.map((t) => t.action).join(', ')}`);
+export function waitForState(handle: WorkflowHandle, predicate: (s: WorkOrderState) => boolean, what = 'state'): Promise<WorkOrderState> {
+  return eventually(
+    () => handle.query(workOrderQuery),
+    predicate,
+    what,
+    (last) => `last status ${last?.status}, timeline ${last?.timeline.map((t) => t.action).join(', ')}`,
+  );
 }
 
-const fixturesRoot = path.resolve('test/fixtures/histories');
-
-/**
- * Export a finished workflow's history as a replay fixture (the JSON of
- * `temporal workflow show --output json`). Writes only when RECORD_FIXTURES=1, so a normal
- * run never rewrites committed fixtures.
- */
-export async function saveFixture(handle: WorkflowHandle, kind: string, name: string): Promise<void> {
-  if (!process.env.RECORD_FIXTURES) return;
-  const history = await handle.fetchHistory();
-  await mkdir(path.join(fixturesRoot, kind), { recursive: true });
-  await writeFile(path.join(fixturesRoot, kind, `${name}.json`), `${historyToJSON(history)}\n`);
-}
+/** Replay fixtures are kept the same way for every process. */
+export { saveFixture } from './processes.js';
