@@ -128,6 +128,32 @@ export type HoldArgs = ActorArg & { reason: string };
 export type ResumeArgs = ActorArg & { reason?: string };
 export type CancelArgs = ActorArg & { reason: string };
 
+/** The state of an order at registration, before its first step: the workflow's start, and the API's provisional reply. */
+export function newWorkOrderState(input: WorkOrderInput, now: number): WorkOrderState {
+  return {
+    orderId: input.orderId,
+    propertyId: input.propertyId,
+    location: input.location,
+    category: input.category,
+    priority: input.priority,
+    channel: input.channel,
+    description: input.description,
+    photos: input.photos,
+    reporterName: input.reporter.name,
+    createdBy: input.createdBy,
+    status: 'received',
+    assignmentRound: 0,
+    policy: input.policy,
+    deadlines: [],
+    escalations: [],
+    rectifications: { count: 0, reasons: [] },
+    revisits: [],
+    timeline: [],
+    seq: 0,
+    createdAt: now,
+  };
+}
+
 /** Reassign the order by hand (dispatcher or above). */
 export const dispatchUpdate = defineUpdate<WorkOrderState, [DispatchArgs]>('dispatch');
 /** The assignee takes the job: stops the respond clock. */

@@ -125,6 +125,9 @@ describe('SLA clocks and escalation', () => {
     await env.sleep(12 * MIN);
     let x = await waitForState(h, (y) => y.escalations.length === 1, 'level 1');
     expect(x.escalations[0]).toMatchObject({ clock: 'respond', level: 1, role: 'dispatcher', recipients: 1 });
+    // The escalation's own step already shows it in the projection: lists and the overdue filter see level 1 at once.
+    const [projected] = await rows<{ escalation_level: number }>('SELECT escalation_level FROM work_orders WHERE workflow_id = $1', [h.workflowId]);
+    expect(projected!.escalation_level).toBe(1);
     await env.sleep(30 * MIN);
     x = await waitForState(h, (y) => y.escalations.length === 2, 'level 2');
     expect(x.escalations[1]).toMatchObject({ clock: 'respond', level: 2, role: 'manager' });

@@ -18,6 +18,7 @@ import {
   dispatchUpdate,
   finalWorkOrderStatuses,
   holdUpdate,
+  newWorkOrderState,
   resumeUpdate,
   revisitRoles,
   revisitUpdate,
@@ -60,28 +61,10 @@ type Action = keyof typeof allowedFrom;
 export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderId: string; status: WorkOrderStatus; satisfaction?: number }> {
   const { workflowId } = workflowInfo();
   const clocks: SlaClocks = emptyClocks();
-  const state: WorkOrderState = {
-    orderId: input.orderId,
-    propertyId: input.propertyId,
-    location: input.location,
-    category: input.category,
-    priority: input.priority,
-    channel: input.channel,
-    description: input.description,
-    photos: input.photos,
-    reporterName: input.reporter.name,
-    createdBy: input.createdBy,
-    status: 'received',
-    assignmentRound: 0,
-    policy: input.policy,
-    deadlines: [],
-    escalations: [],
-    rectifications: { count: 0, reasons: [] },
-    revisits: [],
-    timeline: [],
-    seq: 0,
-    createdAt: Date.now(),
-  };
+  const state: WorkOrderState = newWorkOrderState(input, Date.now());
+  // The level of an escalation whose step is being recorded: its own projection row already shows it.
+  let levelBeingRecorded = 0;
+
 
   /** Change status; returns the status it left, for the step record. */
   const moveTo = (to: WorkOrderStatus): WorkOrderStatus => {
@@ -134,7 +117,7 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
       assigneeName: state.assignee?.name ?? null,
       assignmentRound: state.assignmentRound,
       rectifications: state.rectifications.count,
-      escalationLevel: Math.max(0, ...state.escalations.map((e) => e.level)),
+      escalationLevel: Math.max(levelBeingRecorded, ...state.escalations.map((e) => e.level)),
       nextDeadline: nextDeadline(view),
       deadlines: view,
       satisfaction: state.satisfaction ?? null,
@@ -203,6 +186,9 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
       warningTargets: (e) => (e.clock === 'revisit' ? revisitRoles.map((role): NotifyTarget => ({ kind: 'role', role })) : assigneeTargets()),
       payload: orderPayload,
       escalationPayload: { assignee: state.assignee?.name ?? null },
+      beforeEscalation: (e) => {
+        levelBeingRecorded = Math.max(levelBeingRecorded, e.level);
+      },
     });
     if (escalation) state.escalations.push(escalation);
   };
@@ -342,6 +328,7 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
       const threshold = state.policy.rectificationEscalateAfter;
       if (state.rectifications.count >= threshold) {
         // Repeated rectification goes to the project manager, once per rectification past the threshold.
+        levelBeingRecorded = Math.max(levelBeingRecorded, 1);
         const result = await record('rectification.escalated', systemActor, {
           reason: `rectified ${state.rectifications.count} times (threshold ${threshold})`,
           detail: { rectifications: state.rectifications.count, role: 'manager' },

@@ -10,7 +10,7 @@ import { getProperty } from '../../db/reference.js';
 import type { Role } from '../../domain/roles.js';
 import { requirePropertyAccess, requireRole } from '../auth.js';
 import { commonErrors, notFound } from '../errors.js';
-import { processProblem } from '../process-errors.js';
+import { processProblem } from '../process-calls.js';
 import { openProcess, recordRead } from '../processes/access.js';
 import { buildWorkflowBundle, replayHistories, type ReplaySource } from './replay.js';
 import { chainReport, replayBody, replayBodyLimit, replayReport, verifyQuery } from './schemas.js';

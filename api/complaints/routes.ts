@@ -2,7 +2,6 @@
  * Complaints: register (idempotent), read with timeline, escalations and repair-order
  * progress, list from the projection, statistics, and every staff step as a workflow update.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -42,7 +41,8 @@ import { workOrderChannels, type WorkOrderChannel, type WorkOrderInput } from '.
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { maskPhone } from '../common.js';
 import { badRequest, commonErrors, conflict, HttpProblem, notFound } from '../errors.js';
-import { processProblem } from '../process-errors.js';
+import { startProcess, withinDeadline } from '../process-calls.js';
+import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import {
   addWorkOrderBody,
   assignBody,
@@ -62,14 +62,6 @@ import {
   statsQuery,
 } from './schemas.js';
 
-/** Whether a call ran out of its time: DEADLINE_EXCEEDED, or CANCELLED once the deadline has passed (gRPC reports either). */
-const outOfTime = (err: unknown, deadline: number): boolean => {
-  const code = (err as { code?: number }).code ?? (err as { cause?: { code?: number } }).cause?.code;
-  return code === 4 || (code === 1 && Date.now() >= deadline);
-};
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
 type WorkOrderRow = NonNullable<Awaited<ReturnType<typeof getWorkOrderRow>>>;
 
 /** The workflow's state in the API's shape: ISO times, the complainant's phone for staff who call back, each repair order's progress. */
@@ -89,19 +81,7 @@ function present(state: ComplaintState, phone: string | null, orders: Map<string
     department: state.department ?? null,
     handler: state.handler ?? null,
     assignmentRound: state.assignmentRound,
-    deadlines: state.deadlines.map((d) => ({
-      name: d.name,
-      run: d.run,
-      state: d.state,
-      startedAt: iso(d.startedAt),
-      deadline: iso(d.deadline),
-      ...(d.stoppedAt !== undefined ? { stoppedAt: iso(d.stoppedAt) } : {}),
-      ...(d.met !== undefined ? { met: d.met } : {}),
-      breached: d.breached,
-      remainingMs: d.remainingMs,
-      warned: d.warned,
-      escalationLevelsFired: d.firedLevels,
-    })),
+    deadlines: presentDeadlines(state.deadlines),
     escalationLevel: state.escalationLevel,
     escalations: state.escalations.map((e) => ({ ...e, deadline: iso(e.deadline), firedAt: iso(e.firedAt) })),
     responses: state.responses.map((r) => ({ ...r, at: iso(r.at) })),
@@ -137,7 +117,7 @@ function present(state: ComplaintState, phone: string | null, orders: Map<string
     createdBy: state.createdBy,
     createdAt: iso(state.createdAt),
     closedAt: isoOrNull(state.closedAt),
-    timeline: state.timeline.map((t) => ({ ...t, at: iso(t.at) })),
+    timeline: presentTimeline(state.timeline),
   };
 }
 
@@ -165,14 +145,6 @@ function summarise(row: ComplaintRow): z.infer<typeof complaintSummary> {
     updatedAt: row.updatedAt.toISOString(),
     closedAt: row.closedAt?.toISOString() ?? null,
   };
-}
-
-const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw badRequest('querystring.cursor', 'is not a cursor this API gave out');
-  return { createdAt, id };
 }
 
 /** Milliseconds a time zone is ahead of UTC at `at`. */
@@ -207,17 +179,10 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
    * The live state from the workflow (a finished complaint is read back by replaying its
    * history). A worker that does not answer within the deadline is a 503, not a hang.
    */
-  const readState = async (id: string): Promise<ComplaintState> => {
-    const deadline = Date.now() + stepDeadlineMs;
-    try {
-      return await temporal.connection.withDeadline(deadline, () => handleOf(id).query(complaintQuery));
-    } catch (err) {
-      if (outOfTime(err, deadline)) {
-        throw new HttpProblem(503, 'unavailable', `complaint ${id}: no worker answered; the list (GET /v1/complaints) still reads the projection`);
-      }
-      throw processProblem(err, `complaint ${id}`) ?? err;
-    }
-  };
+  const readState = (id: string): Promise<ComplaintState> =>
+    withinDeadline(temporal, stepDeadlineMs, `complaint ${id}`, 'no worker answered; the list (GET /v1/complaints) still reads the projection', () =>
+      handleOf(id).query(complaintQuery),
+    );
 
   /** Load the complaint's projection row and check the caller may see its property. */
   const complaintFor = async (req: FastifyRequest, id: string): Promise<ComplaintRow | undefined> => {
@@ -298,18 +263,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
         createdBy: actorOf(req),
         policy: toComplaintPolicySnapshot(policy),
       };
-      try {
-        // A retry with the same key lands on the running workflow; a finished one is left alone.
-        await temporal.workflow.start('complaintWorkflow', {
-          workflowId: complaintWorkflowId(complaintId),
-          taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;
-      }
+      await startProcess(temporal, { workflowType: 'complaintWorkflow', workflowId: complaintWorkflowId(complaintId), taskQueue, args: [input], replayed });
       // The complaint exists from here on: if no worker answers yet, say so rather than fail the create.
       const state = await readState(complaintId).catch((err: unknown) => {
         if (err instanceof HttpProblem && err.statusCode === 503) return newComplaintState(input, Date.now());
@@ -413,16 +367,9 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
   const step = async (req: FastifyRequest, id: string, run: (h: WorkflowHandle, row: ComplaintRow | undefined) => Promise<ComplaintState>): Promise<z.infer<typeof complaint>> => {
     const row = await complaintFor(req, id);
     ensureOpen(id, row);
-    let state: ComplaintState;
-    const deadline = Date.now() + stepDeadlineMs;
-    try {
-      state = await temporal.connection.withDeadline(deadline, () => run(handleOf(id), row));
-    } catch (err) {
-      if (outOfTime(err, deadline)) {
-        throw new HttpProblem(503, 'unavailable', `complaint ${id}: no worker answered in time; the step may still be applied, read the complaint back before retrying`);
-      }
-      throw processProblem(err, `complaint ${id}`) ?? err;
-    }
+    const state = await withinDeadline(temporal, stepDeadlineMs, `complaint ${id}`, 'no worker answered in time; the step may still be applied, read the complaint back before retrying', () =>
+      run(handleOf(id), row),
+    );
     return view(req, state);
   };
 

@@ -1,11 +1,11 @@
 /** Request and response schemas for complaints (投诉). */
 import { z } from 'zod';
 import { departmentCodes, workOrderCategories } from '../../domain/categories.js';
-import { roles } from '../../domain/roles.js';
 import { complaintCategories, complaintChannels, complaintPriorities, complaintStatuses } from '../../workflows/complaint.contract.js';
 import { workOrderPriorities } from '../../workflows/work-order.contract.js';
 import { phone, propertyId } from '../common.js';
-import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrder, workOrderSummary } from '../work-orders/schemas.js';
+import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
+import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
 
 export { idempotencyHeaders };
 
@@ -62,9 +62,6 @@ export const escalateBody = z
   .strict();
 export const reasonBody = z.object({ reason: text(1000) }).strict();
 
-const iso = z.string().meta({ format: 'date-time' });
-const actor = z.object({ id: z.string(), role: z.enum(roles), name: z.string().optional() });
-const { deadlines, timeline } = workOrder.shape;
 
 export const complaint = z
   .object({
@@ -82,7 +79,7 @@ export const complaint = z
     department: z.string().nullable(),
     handler: z.object({ id: z.string(), name: z.string() }).nullable(),
     assignmentRound: z.number(),
-    deadlines,
+    deadlines: z.array(deadlineSchema),
     escalationLevel: z.number(),
     escalations: z.array(
       z.object({
@@ -91,25 +88,25 @@ export const complaint = z
         level: z.number(),
         direction: z.enum(['up', 'down']),
         role: z.string().nullable(),
-        deadline: iso,
-        firedAt: iso,
+        deadline: isoSchema,
+        firedAt: isoSchema,
         recipients: z.number(),
-        by: actor.optional(),
+        by: actorSchema.optional(),
         reason: z.string().optional(),
       }),
     ),
-    responses: z.array(z.object({ at: iso, by: actor, message: z.string() })),
-    resolutions: z.array(z.object({ at: iso, by: actor, resolution: z.string(), followUp: z.boolean() })),
-    revisits: z.array(z.object({ at: iso, by: actor, satisfied: z.boolean(), score: z.number(), comment: z.string().optional() })),
-    reopens: z.object({ count: z.number(), reasons: z.array(z.object({ at: iso, reason: z.string(), by: actor })) }),
+    responses: z.array(z.object({ at: isoSchema, by: actorSchema, message: z.string() })),
+    resolutions: z.array(z.object({ at: isoSchema, by: actorSchema, resolution: z.string(), followUp: z.boolean() })),
+    revisits: z.array(z.object({ at: isoSchema, by: actorSchema, satisfied: z.boolean(), score: z.number(), comment: z.string().optional() })),
+    reopens: z.object({ count: z.number(), reasons: z.array(z.object({ at: isoSchema, reason: z.string(), by: actorSchema })) }),
     workOrders: z.array(
       z.object({
         orderId: z.string(),
         category: z.string(),
-        startedAt: iso,
-        startedBy: actor,
+        startedAt: isoSchema,
+        startedBy: actorSchema,
         status: z.string().meta({ description: 'the order as it stands now (from its projection); final once it finished' }),
-        finishedAt: iso.nullable(),
+        finishedAt: isoSchema.nullable(),
         open: z.boolean(),
         progress: workOrderSummary.pick({ status: true, assignee: true, escalationLevel: true, nextDeadline: true, overdue: true, satisfaction: true }).nullable(),
       }),
@@ -118,10 +115,10 @@ export const complaint = z
     closeReason: z.string().optional(),
     withdrawReason: z.string().optional(),
     policyVersion: z.number(),
-    createdBy: actor,
-    createdAt: iso,
-    closedAt: iso.nullable(),
-    timeline,
+    createdBy: actorSchema,
+    createdAt: isoSchema,
+    closedAt: isoSchema.nullable(),
+    timeline: timelineSchema,
   })
   .meta({ id: 'Complaint' });
 
@@ -140,22 +137,17 @@ export const complaintSummary = z
     escalationLevel: z.number(),
     reopens: z.number(),
     openWorkOrders: z.number(),
-    nextDeadline: iso.nullable(),
+    nextDeadline: isoSchema.nullable(),
     overdue: z.boolean(),
-    respondedAt: iso.nullable(),
-    resolvedAt: iso.nullable(),
+    respondedAt: isoSchema.nullable(),
+    resolvedAt: isoSchema.nullable(),
     satisfaction: z.number().nullable(),
-    createdAt: iso,
-    updatedAt: iso,
-    closedAt: iso.nullable(),
+    createdAt: isoSchema,
+    updatedAt: isoSchema,
+    closedAt: isoSchema.nullable(),
   })
   .meta({ id: 'ComplaintSummary' });
 
-const csv = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(values)));
 export const listQuery = z
   .object({
     propertyId: propertyId.optional(),
@@ -192,8 +184,8 @@ const slaShare = z.object({
 export const complaintStats = z
   .object({
     propertyId: z.string(),
-    from: iso,
-    to: iso,
+    from: isoSchema,
+    to: isoSchema,
     total: z.number(),
     byCategory: countMap,
     byChannel: countMap,

@@ -13,7 +13,7 @@ import { allPropertyRoles } from '../../domain/roles.js';
 import { propertyIdKey } from '../../workflows/search-attributes.js';
 import { actorOf, requirePropertyAccess } from '../auth.js';
 import { forbidden } from '../errors.js';
-import { processProblem } from '../process-errors.js';
+import { processProblem } from '../process-calls.js';
 
 /** A process as the audit routes see it. */
 export interface ProcessRef {

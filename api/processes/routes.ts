@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { auditRowsFor } from '../../db/audit-trail.js';
 import { readOnlyRoles } from '../../domain/roles.js';
 import { commonErrors } from '../errors.js';
-import { processProblem } from '../process-errors.js';
+import { processProblem } from '../process-calls.js';
 import { openProcess, recordRead, type ProcessRef } from './access.js';
 import { maskPhonesIn, maskPhonesInHistoryJson } from './history.js';
 import { historyJson, processParams, processTimeline, runQuery } from './schemas.js';

@@ -1,5 +1,4 @@
 /** Repair and service requests: create (idempotent), read, list, and every staff step as a workflow update. */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -16,6 +15,7 @@ import {
   fieldRoles,
   finalWorkOrderStatuses,
   holdUpdate,
+  newWorkOrderState,
   receiverRoles,
   resumeUpdate,
   revisitUpdate,
@@ -28,7 +28,8 @@ import {
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { maskPhone } from '../common.js';
 import { badRequest, commonErrors, conflict, HttpProblem, notFound } from '../errors.js';
-import { processProblem } from '../process-errors.js';
+import { startProcess, withinDeadline } from '../process-calls.js';
+import { decodeCursor, encodeCursor, isoOrNull, iso, presentDeadlines, presentTimeline } from '../process-views.js';
 import {
   completeBody,
   createWorkOrderBody,
@@ -44,41 +45,9 @@ import {
   workOrderSummary,
 } from './schemas.js';
 
-const isDeadlineExceeded = (err: unknown): boolean =>
-  (err as { code?: number }).code === 4 || (err as { cause?: { code?: number } }).cause?.code === 4;
-
-/** What a just-registered order looks like before its workflow has run a first step. */
-function provisionalState(input: WorkOrderInput): WorkOrderState {
-  return {
-    orderId: input.orderId,
-    propertyId: input.propertyId,
-    location: input.location,
-    category: input.category,
-    priority: input.priority,
-    channel: input.channel,
-    description: input.description,
-    photos: input.photos,
-    reporterName: input.reporter.name,
-    createdBy: input.createdBy,
-    status: 'received',
-    assignmentRound: 0,
-    policy: input.policy,
-    deadlines: [],
-    escalations: [],
-    rectifications: { count: 0, reasons: [] },
-    revisits: [],
-    timeline: [],
-    seq: 0,
-    createdAt: Date.now(),
-  };
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
-
 /** The workflow's state in the API's shape: ISO times, the reporter's phone for staff who call back. */
-function present(state: WorkOrderState, row: WorkOrderRow | undefined, req: FastifyRequest): z.infer<typeof workOrder> {
-  const phone = row?.reporterPhone ?? null;
+/** `phone` stands in while the order's first step is not projected yet (a reply to its create). */
+function present(state: WorkOrderState, row: WorkOrderRow | undefined, req: FastifyRequest, phone: string | null = row?.reporterPhone ?? null): z.infer<typeof workOrder> {
   return {
     id: state.orderId,
     workflowId: workOrderWorkflowId(state.orderId),
@@ -93,19 +62,7 @@ function present(state: WorkOrderState, row: WorkOrderRow | undefined, req: Fast
     status: state.status,
     ...(state.holdReason ? { holdReason: state.holdReason } : {}),
     assignee: state.assignee ?? null,
-    deadlines: state.deadlines.map((d) => ({
-      name: d.name,
-      run: d.run,
-      state: d.state,
-      startedAt: iso(d.startedAt),
-      deadline: iso(d.deadline),
-      ...(d.stoppedAt !== undefined ? { stoppedAt: iso(d.stoppedAt) } : {}),
-      ...(d.met !== undefined ? { met: d.met } : {}),
-      breached: d.breached,
-      remainingMs: d.remainingMs,
-      warned: d.warned,
-      escalationLevelsFired: d.firedLevels,
-    })),
+    deadlines: presentDeadlines(state.deadlines),
     escalations: state.escalations.map((e) => ({ ...e, deadline: iso(e.deadline), firedAt: iso(e.firedAt) })),
     rectifications: { count: state.rectifications.count, reasons: state.rectifications.reasons.map((r) => ({ ...r, at: iso(r.at) })) },
     completion: state.completion ? { ...state.completion, at: iso(state.completion.at) } : null,
@@ -116,7 +73,7 @@ function present(state: WorkOrderState, row: WorkOrderRow | undefined, req: Fast
     createdBy: state.createdBy,
     createdAt: iso(state.createdAt),
     closedAt: isoOrNull(state.closedAt),
-    timeline: state.timeline.map((t) => ({ ...t, at: iso(t.at) })),
+    timeline: presentTimeline(state.timeline),
   };
 }
 
@@ -142,14 +99,6 @@ function summarise(row: WorkOrderRow): z.infer<typeof workOrderSummary> {
   };
 }
 
-const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw badRequest('querystring.cursor', 'is not a cursor this API gave out');
-  return { createdAt, id };
-}
-
 export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, taskQueue } = app.deps;
   // How long a request waits for the worker to answer a query or finish a step.
@@ -160,16 +109,10 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
    * The live state from the workflow (a finished order is read back by replaying its
    * history). A worker that does not answer within the deadline is a 503, not a hang.
    */
-  const readState = async (id: string): Promise<WorkOrderState> => {
-    try {
-      return await temporal.connection.withDeadline(Date.now() + stepDeadlineMs, () => handleOf(id).query(workOrderQuery));
-    } catch (err) {
-      if (isDeadlineExceeded(err)) {
-        throw new HttpProblem(503, 'unavailable', `work order ${id}: no worker answered; the list (GET /v1/work-orders) still reads the projection`);
-      }
-      throw processProblem(err, `work order ${id}`) ?? err;
-    }
-  };
+  const readState = (id: string): Promise<WorkOrderState> =>
+    withinDeadline(temporal, stepDeadlineMs, `work order ${id}`, 'no worker answered; the list (GET /v1/work-orders) still reads the projection', () =>
+      handleOf(id).query(workOrderQuery),
+    );
 
   /** Load the order's projection row and check the caller may see its property. */
   const orderFor = async (req: FastifyRequest, id: string): Promise<WorkOrderRow | undefined> => {
@@ -235,21 +178,10 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         createdBy: actorOf(req),
         policy: toPolicySnapshot(policy),
       };
-      try {
-        // A retry with the same key lands on the running workflow; a finished one is left alone.
-        await temporal.workflow.start('workOrderWorkflow', {
-          workflowId: workOrderWorkflowId(orderId),
-          taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;
-      }
+      await startProcess(temporal, { workflowType: 'workOrderWorkflow', workflowId: workOrderWorkflowId(orderId), taskQueue, args: [input], replayed });
       // The order exists from here on: if no worker answers yet, say so rather than fail the create.
       const state = await readState(orderId).catch((err: unknown) => {
-        if (err instanceof HttpProblem && err.statusCode === 503) return provisionalState(input);
+        if (err instanceof HttpProblem && err.statusCode === 503) return newWorkOrderState(input, Date.now());
         throw err;
       });
       const row = await getWorkOrderRow(db, orderId);
@@ -257,7 +189,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         .status(replayed ? 200 : 201)
         .header('location', `/v1/work-orders/${orderId}`)
         .header('idempotent-replayed', String(replayed))
-        .send(present(state, row, req));
+        .send(present(state, row, req, row?.reporterPhone ?? input.reporter.phone ?? null));
     },
   );
 
@@ -296,15 +228,10 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     if (row && finalWorkOrderStatuses.includes(row.status as WorkOrderStatus)) {
       throw new HttpProblem(409, 'illegal_transition', `work order ${id} is ${row.status}: no further steps`, { status: row.status });
     }
-    try {
-      const state = await temporal.connection.withDeadline(Date.now() + stepDeadlineMs, () => run(handleOf(id)));
-      return present(state, row ?? (await getWorkOrderRow(db, id)), req);
-    } catch (err) {
-      if (isDeadlineExceeded(err)) {
-        throw new HttpProblem(503, 'unavailable', `work order ${id}: no worker answered in time; the step may still be applied, read the order back before retrying`);
-      }
-      throw processProblem(err, `work order ${id}`) ?? err;
-    }
+    const state = await withinDeadline(temporal, stepDeadlineMs, `work order ${id}`, 'no worker answered in time; the step may still be applied, read the order back before retrying', () =>
+      run(handleOf(id)),
+    );
+    return present(state, row ?? (await getWorkOrderRow(db, id)), req);
   };
 
   const actionSchema = <B extends z.ZodType>(summary: string, body: B) => ({

@@ -1,9 +1,9 @@
 /** Request and response schemas for work orders (repair / service requests). */
 import { z } from 'zod';
 import { workOrderCategories } from '../../domain/categories.js';
-import { roles } from '../../domain/roles.js';
 import { workOrderChannels, workOrderPriorities, workOrderStatuses } from '../../workflows/work-order.contract.js';
 import { phone, propertyId } from '../common.js';
+import { actorSchema, cursorQuery, csv, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -45,23 +45,6 @@ export const revisitBody = z
 export const reasonBody = z.object({ reason: text(1000) }).strict();
 export const optionalReasonBody = z.object({ reason: text(1000).optional() }).strict().optional();
 
-const iso = z.string().meta({ format: 'date-time' });
-const actor = z.object({ id: z.string(), role: z.enum(roles), name: z.string().optional() });
-
-const deadline = z.object({
-  name: z.string(),
-  run: z.number(),
-  state: z.enum(['running', 'paused', 'stopped', 'restarted']),
-  startedAt: iso,
-  deadline: iso,
-  stoppedAt: iso.optional(),
-  met: z.boolean().optional(),
-  breached: z.boolean(),
-  remainingMs: z.number(),
-  warned: z.boolean(),
-  escalationLevelsFired: z.array(z.number()),
-});
-
 export const workOrder = z
   .object({
     id: z.string(),
@@ -77,31 +60,20 @@ export const workOrder = z
     status: z.enum(workOrderStatuses),
     holdReason: z.string().optional(),
     assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
-    deadlines: z.array(deadline),
-    escalations: z.array(z.object({ clock: z.string(), run: z.number(), level: z.number(), role: z.string(), deadline: iso, firedAt: iso, recipients: z.number() })),
-    rectifications: z.object({ count: z.number(), reasons: z.array(z.object({ at: iso, reason: z.string(), by: actor })) }),
+    deadlines: z.array(deadlineSchema),
+    escalations: z.array(z.object({ clock: z.string(), run: z.number(), level: z.number(), role: z.string(), deadline: isoSchema, firedAt: isoSchema, recipients: z.number() })),
+    rectifications: z.object({ count: z.number(), reasons: z.array(z.object({ at: isoSchema, reason: z.string(), by: actorSchema })) }),
     completion: z
-      .object({ at: iso, by: actor, summary: z.string(), materials: z.array(z.object({ name: z.string(), quantity: z.number(), unit: z.string().optional() })), photos: z.array(z.string()) })
+      .object({ at: isoSchema, by: actorSchema, summary: z.string(), materials: z.array(z.object({ name: z.string(), quantity: z.number(), unit: z.string().optional() })), photos: z.array(z.string()) })
       .nullable(),
-    revisits: z.array(z.object({ at: iso, by: actor, satisfied: z.boolean(), score: z.number(), comment: z.string().optional() })),
+    revisits: z.array(z.object({ at: isoSchema, by: actorSchema, satisfied: z.boolean(), score: z.number(), comment: z.string().optional() })),
     satisfaction: z.number().nullable(),
     cancelReason: z.string().optional(),
     policyVersion: z.number(),
-    createdBy: actor,
-    createdAt: iso,
-    closedAt: iso.nullable(),
-    timeline: z.array(
-      z.object({
-        seq: z.number(),
-        at: iso,
-        action: z.string(),
-        actor,
-        from: z.string().optional(),
-        to: z.string().optional(),
-        reason: z.string().optional(),
-        detail: z.record(z.string(), z.unknown()).optional(),
-      }),
-    ),
+    createdBy: actorSchema,
+    createdAt: isoSchema,
+    closedAt: isoSchema.nullable(),
+    timeline: timelineSchema,
   })
   .meta({ id: 'WorkOrder' });
 
@@ -118,20 +90,14 @@ export const workOrderSummary = z
     assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
     rectifications: z.number(),
     escalationLevel: z.number(),
-    nextDeadline: iso.nullable(),
+    nextDeadline: isoSchema.nullable(),
     overdue: z.boolean(),
     satisfaction: z.number().nullable(),
-    createdAt: iso,
-    updatedAt: iso,
-    closedAt: iso.nullable(),
+    createdAt: isoSchema,
+    updatedAt: isoSchema,
+    closedAt: isoSchema.nullable(),
   })
   .meta({ id: 'WorkOrderSummary' });
-
-const csv = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(values)));
 
 export const listQuery = z
   .object({
@@ -140,7 +106,7 @@ export const listQuery = z
     category: z.enum(workOrderCategories).optional(),
     assigneeId: z.uuid().optional(),
     overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    limit: limitQuery,
+    cursor: cursorQuery,
   })
   .strict();
