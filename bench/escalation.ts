@@ -38,10 +38,12 @@ export interface Integrity {
 /** One side (real or bare) at one population size. */
 export interface LagSide {
   openBefore: number;
-  /** How the population grew to the size: orders opened before the sample, and how fast. */
+  /** How the population grew to the size (sample included), and how fast orders opened. */
   grew: { count: number; seconds: number; perSecond: number };
-  /** Deadlines per second the window had (lower than planned when opening the sample fell behind). */
+  /** Deadlines per second the window had (lower than planned when opening fell behind). */
   deadlinesPerSecond: number;
+  /** Sample deadlines that came before the last order was open. */
+  earlyDeadlines: number;
   /** Deadline → recorded escalation (ms). */
   lagMs: Percentiles;
   /** Warning due time → recorded warning (ms). */
@@ -65,20 +67,55 @@ export interface LagResult {
   workerRssMiB?: number;
 }
 
-/**
- * Deadlines for the sample: `rate` per second from `firstDeadline`, which leaves time to open
- * the whole sample first. Should opening fall behind anyway, a deadline is pushed to at least
- * `minLeadMs` after its own order opens (then the achieved rate is lower, and reported).
- */
-function windowSpecs(plan: EscalationPlan, firstDeadline: number): OpenSpec[] {
-  return Array.from({ length: plan.sample }, (_, i) => ({ deadline: Math.round(firstDeadline + (i * 1000) / plan.ratePerSecond), minLeadMs }));
+/** Either population: opens orders (or bare timer workflows) in the order given. */
+interface Population {
+  workflowIds: string[];
+  open(specs: OpenSpec[]): Promise<Opened>;
 }
 
-const minLeadMs = 8000;
+/** How a population grew to a size, with the sample spread among the new orders. */
+interface Grown {
+  grew: LagSide['grew'];
+  sampleIds: string[];
+  deadlines: number[];
+  /** Sample deadlines that fell before the last order was open (they fired while orders were still opening). */
+  early: number;
+}
 
-/** Twice the time opening the sample should take at the rate the population grew, and at least 10 s. */
-function leadMs(plan: EscalationPlan, openedPerSecond: number | undefined): number {
-  return Math.round(Math.max(10_000, 5000 + (2 * plan.sample * 1000) / Math.max(openedPerSecond ?? 5, 1)));
+/** A sample deadline is never earlier than this after its own order opens. */
+const minLeadMs = 5000;
+
+/**
+ * Grow `population` to `size`: a first few orders measure how fast orders open; the rest go
+ * in one pass with the sample spread evenly among them, so that in a population larger than
+ * the worker's cache the early sample orders have long left the cache when their deadlines
+ * come, as an order's would after an hour of other orders. The deadlines fall `rate` per
+ * second from a little after the last order should be open.
+ */
+async function growWithSample(population: Population, size: number, plan: EscalationPlan, fallbackPerSecond: number): Promise<Grown> {
+  const toOpen = size - population.workflowIds.length;
+  if (toOpen < plan.sample) throw new Error(`${size} open orders leave no room for a sample of ${plan.sample} after the ${population.workflowIds.length} open already`);
+  const backgroundCount = toOpen - plan.sample;
+  const probe = await population.open(Array.from({ length: Math.min(backgroundCount, 40) }, () => ({})));
+  const perSecond = probe.workflowIds.length >= 20 ? probe.perSecond : fallbackPerSecond;
+  const rest = toOpen - probe.workflowIds.length;
+  const firstDeadline = Date.now() + (1.2 * rest * 1000) / perSecond + 6000;
+  const samplePositions = new Set(Array.from({ length: plan.sample }, (_, j) => Math.floor(((j + 1) * rest) / plan.sample) - 1));
+  let j = 0;
+  const specs: OpenSpec[] = Array.from({ length: rest }, (_, i) =>
+    samplePositions.has(i) ? { deadline: Math.round(firstDeadline + (j++ * 1000) / plan.ratePerSecond), minLeadMs } : {},
+  );
+  const opened = await population.open(specs);
+  const allOpen = Date.now();
+  const sampleIds = opened.workflowIds.filter((_, i) => samplePositions.has(i));
+  const deadlines = opened.deadlines.filter((_, i) => samplePositions.has(i));
+  const seconds = probe.seconds + opened.seconds;
+  return {
+    grew: { count: toOpen, seconds: round(seconds, 1), perSecond: round(toOpen / Math.max(seconds, 0.001), 1) },
+    sampleIds,
+    deadlines,
+    early: deadlines.filter((d) => d < allOpen).length,
+  };
 }
 
 /** Deadlines per second the window actually had. */
@@ -107,18 +144,13 @@ interface EventRow {
 
 async function realSide(stack: Stack, population: RealPopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
   const openBefore = population.workflowIds.length;
-  const grow = Math.max(0, size - plan.sample - openBefore);
-  const background: Opened = grow > 0 ? await population.open(Array.from({ length: grow }, () => ({}))) : { workflowIds: [], deadlines: [], seconds: 0, perSecond: 0 };
-  if (grow > 0) say(`  real: opened ${grow} orders in ${background.seconds} s (${background.perSecond}/s), ${population.workflowIds.length} open`);
-  const firstDeadline = Date.now() + leadMs(plan, grow >= 20 ? background.perSecond : undefined);
-  const specs = windowSpecs(plan, firstDeadline);
-  const sample = await population.open(specs);
-  const lastDeadline = Math.max(...sample.deadlines);
-  if (Date.now() > firstDeadline) say(`  real: the sample took ${sample.seconds} s to open, longer than planned: later deadlines moved`);
+  const grown = await growWithSample(population, size, plan, 10);
+  say(`  real: opened ${grown.grew.count} orders in ${grown.grew.seconds} s (${grown.grew.perSecond}/s), ${population.workflowIds.length} open`);
+  const lastDeadline = Math.max(...grown.deadlines);
 
   const since = await statementsStart(stack.admin, stack.statementStats);
   const cpuBefore = cpuSnapshot(stack.measured);
-  const ids = sample.workflowIds;
+  const ids = grown.sampleIds;
   const giveUp = lastDeadline + plan.graceSeconds * 1000;
   await waitUntil(lastDeadline);
   for (;;) {
@@ -184,8 +216,9 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
   };
   return {
     openBefore,
-    grew: { count: grow, seconds: background.seconds, perSecond: background.perSecond },
-    deadlinesPerSecond: achievedRate(sample.deadlines),
+    grew: grown.grew,
+    deadlinesPerSecond: achievedRate(grown.deadlines),
+    earlyDeadlines: grown.early,
     lagMs: percentiles(escalations.map((r) => r.lag_ms), 0),
     warningLagMs: percentiles(warnings.map((r) => r.lag_ms), 0),
     stages: stages(traces),
@@ -198,14 +231,10 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
 
 async function bareSide(stack: Stack, population: BarePopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
   const openBefore = population.workflowIds.length;
-  const grow = Math.max(0, size - plan.sample - openBefore);
-  const background: Opened = grow > 0 ? await population.open(Array.from({ length: grow }, () => ({}))) : { workflowIds: [], deadlines: [], seconds: 0, perSecond: 0 };
-  if (grow > 0) say(`  bare: opened ${grow} timer workflows in ${background.seconds} s (${background.perSecond}/s)`);
-  const firstDeadline = Date.now() + leadMs(plan, grow >= 20 ? background.perSecond : undefined);
-  const specs = windowSpecs(plan, firstDeadline);
-  const sample = await population.open(specs);
-  const lastDeadline = Math.max(...sample.deadlines);
-  const ids = new Set(sample.workflowIds);
+  const grown = await growWithSample(population, size, plan, 50);
+  say(`  bare: opened ${grown.grew.count} timer workflows in ${grown.grew.seconds} s (${grown.grew.perSecond}/s)`);
+  const lastDeadline = Math.max(...grown.deadlines);
+  const ids = new Set(grown.sampleIds);
   const cpuBefore = cpuSnapshot(stack.measured);
   const giveUp = lastDeadline + plan.graceSeconds * 1000;
   const deadlineWakes = () => stack.receiver.wakes().filter((w) => w.label === 'deadline' && ids.has(w.workflowId));
@@ -229,8 +258,9 @@ async function bareSide(stack: Stack, population: BarePopulation, size: number, 
   const duplicated = [...count.values()].filter((n) => n > 1).length;
   return {
     openBefore,
-    grew: { count: grow, seconds: background.seconds, perSecond: background.perSecond },
-    deadlinesPerSecond: achievedRate(sample.deadlines),
+    grew: grown.grew,
+    deadlinesPerSecond: achievedRate(grown.deadlines),
+    earlyDeadlines: grown.early,
     lagMs: percentiles([...first.values()], 0),
     warningLagMs: percentiles(warnings.map((w) => w.ranAt - w.at), 0),
     stages: stages(traces),
@@ -247,19 +277,26 @@ export interface Populations {
   bare: BarePopulation;
 }
 
-/** Create the two populations over the stack. */
-export function populations(stack: Stack, policy: SlaPolicySnapshot, runId: string): Populations {
-  return { real: new RealPopulation(stack, policy), bare: new BarePopulation(stack.client, runId, policy.respondMs, policy.warnRatio) };
+/**
+ * Create the two populations over the stack: the open backlog on `backlog` (a policy that
+ * answers within a day, so nothing of it falls due during a run), the sample on `sample`
+ * with its respond time cut to put each deadline where the window wants it.
+ */
+export function populations(stack: Stack, policies: { backlog: SlaPolicySnapshot; sample: SlaPolicySnapshot }, runId: string): Populations {
+  return {
+    real: new RealPopulation(stack, policies),
+    bare: new BarePopulation(stack.client, runId, policies.backlog.respondMs, policies.sample.warnRatio),
+  };
 }
 
 /** Measure the lag with `size` orders open (of which `plan.sample` run out in the window), real first, then bare. */
 export async function escalationLag(stack: Stack, pops: Populations, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagResult> {
   const real = await realSide(stack, pops.real, size, plan, say);
-  say(`  real: ${plan.sample} deadlines at ${real.deadlinesPerSecond}/s, lag p50 ${real.lagMs.p50} ms, p99 ${real.lagMs.p99} ms, max ${real.lagMs.max} ms; lost ${real.integrity.lost}, duplicated ${real.integrity.duplicated}`);
+  say(`  real: ${plan.sample} deadlines at ${real.deadlinesPerSecond}/s (${real.earlyDeadlines} before all were open), lag p50 ${real.lagMs.p50} ms, p99 ${real.lagMs.p99} ms, max ${real.lagMs.max} ms; lost ${real.integrity.lost}, duplicated ${real.integrity.duplicated}`);
   say(`    stages p50/p99 ms: ${describe(real.stages)}`);
   const workerRss = rssMiB(stack.workerPid());
   const bare = await bareSide(stack, pops.bare, size, plan, say);
-  say(`  bare: ${plan.sample} deadlines at ${bare.deadlinesPerSecond}/s, lag p50 ${bare.lagMs.p50} ms, p99 ${bare.lagMs.p99} ms, max ${bare.lagMs.max} ms; lost ${bare.integrity.lost}, duplicated ${bare.integrity.duplicated}`);
+  say(`  bare: ${plan.sample} deadlines at ${bare.deadlinesPerSecond}/s (${bare.earlyDeadlines} before all were open), lag p50 ${bare.lagMs.p50} ms, p99 ${bare.lagMs.p99} ms, max ${bare.lagMs.max} ms; lost ${bare.integrity.lost}, duplicated ${bare.integrity.duplicated}`);
   say(`    stages p50/p99 ms: ${describe(bare.stages)}`);
   return {
     openOrders: pops.real.workflowIds.length,

@@ -7,8 +7,10 @@
  * (the worker's webhook, or the bare worker's report), as a technician acts on the push.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { setTimeout as delay } from 'node:timers/promises';
 import { getSlaPolicy } from '../db/reference.js';
 import { allocateWorkOrderId } from '../db/work-orders.js';
+import type { WorkOrderCategory } from '../domain/categories.js';
 import { toPolicySnapshot, type SlaPolicySnapshot } from '../domain/sla-policy.js';
 import {
   acceptUpdate,
@@ -29,12 +31,22 @@ export type Timer = <T>(op: Op, fn: () => Promise<T>) => Promise<T>;
 /** A timer that only runs the call. */
 export const untimed: Timer = (_op, fn) => fn();
 
-/** How one flow runs a whole order; `inspect` adds one get and one list after the dispatch. */
+/**
+ * How one flow runs a whole order. `inspect` makes it a person's pace: a moment after the
+ * assignment message the order is opened (get) and the list looked at, then accepted, then
+ * opened and listed again; so each get, list and accept finds the workflow at rest, as it
+ * would between a person's taps, on either path.
+ */
 export type OrderFlow = (time: Timer, inspect: boolean) => Promise<string>;
+
+/** How long a person takes between the push and opening the order. */
+const thinkMs = 200;
 
 /** The property and category every bench order is raised for (seeded: respond 1 h, so no SLA fires during a loop). */
 export const benchProperty = 'harbour-view';
 export const benchCategory = 'water';
+/** The category of the open backlog in the escalation measurement (seeded: respond within a day, so none falls due in a run). */
+export const backlogCategory = 'hvac';
 /** The message that tells the technician the job is theirs; the loop goes on when it arrives. */
 const assigned = 'work-order.assigned';
 
@@ -78,11 +90,16 @@ export function apiFlow(stack: Stack): OrderFlow {
     );
     const id = created.id as string;
     const tech = await assignee(stack, id);
-    if (inspect) {
-      await time('get', () => apiCall(stack, 'GET', `/v1/work-orders/${id}`, 'dispatcher.zhang'));
+    const look = async () => {
+      await time('get', () => apiCall(stack, 'GET', `/v1/work-orders/${id}`, tech));
       await time('list', () => apiCall(stack, 'GET', `/v1/work-orders?propertyId=${benchProperty}&limit=50`, 'dispatcher.zhang'));
+    };
+    if (inspect) {
+      await delay(thinkMs);
+      await look();
     }
     await time('accept', () => apiCall(stack, 'POST', `/v1/work-orders/${id}/accept`, tech, {}));
+    if (inspect) await look();
     await time('arrive', () => apiCall(stack, 'POST', `/v1/work-orders/${id}/arrive`, tech, {}));
     await time('complete', () => apiCall(stack, 'POST', `/v1/work-orders/${id}/complete`, tech, { summary: 'Resealed the joint' }));
     const closed = await time('revisit', () => apiCall(stack, 'POST', `/v1/work-orders/${id}/revisit`, 'frontdesk.li', { satisfied: true, score: 5 }));
@@ -92,23 +109,23 @@ export function apiFlow(stack: Stack): OrderFlow {
 }
 
 /** The property's current policy for the bench category, as the API would put it into an order. */
-export async function benchPolicy(stack: Stack): Promise<SlaPolicySnapshot> {
-  const row = await getSlaPolicy(stack.db.db, benchProperty, benchCategory);
-  if (!row) throw new Error(`the seed has no ${benchCategory} policy`);
+export async function benchPolicy(stack: Stack, category: WorkOrderCategory = benchCategory): Promise<SlaPolicySnapshot> {
+  const row = await getSlaPolicy(stack.db.db, benchProperty, category);
+  if (!row) throw new Error(`the seed has no ${category} policy`);
   return toPolicySnapshot(row);
 }
 
 /** A work order's input as the API builds it, with an order number from the same sequence. */
-export async function orderInput(stack: Stack, policy: SlaPolicySnapshot, label: string): Promise<WorkOrderInput> {
+export async function orderInput(stack: Stack, policy: SlaPolicySnapshot, label: string, category: WorkOrderCategory = benchCategory): Promise<WorkOrderInput> {
   const clerk = stack.staff['frontdesk.li'];
   return {
     orderId: await allocateWorkOrderId(stack.db.db, 'Asia/Shanghai'),
     propertyId: benchProperty,
     location: { commonArea: `Bench ${label}` },
-    category: benchCategory,
+    category,
     priority: 'normal',
     channel: 'phone',
-    description: 'Water dripping from the corridor ceiling',
+    description: category === benchCategory ? 'Water dripping from the corridor ceiling' : `Bench order (${category})`,
     photos: [],
     reporter: { name: 'Owner Bench', phone: '13800000000' },
     createdBy: { id: clerk.id, role: clerk.role, name: clerk.name },
@@ -140,13 +157,18 @@ export function directFlow(stack: Stack, policy: SlaPolicySnapshot): OrderFlow {
       return h;
     });
     const tech = await assignee(stack, input.orderId);
-    if (inspect) {
+    const look = async () => {
       await time('get', () => handle.query(workOrderQuery));
       await time('list', () =>
         stack.client.workflowService.listWorkflowExecutions({ namespace: stack.client.options.namespace, pageSize: 50, query: `PropertyId = '${benchProperty}'` }),
       );
+    };
+    if (inspect) {
+      await delay(thinkMs);
+      await look();
     }
     await time('accept', () => handle.executeUpdate(acceptUpdate, { args: [{ actor: actor(tech) }] }));
+    if (inspect) await look();
     await time('arrive', () => handle.executeUpdate(arriveUpdate, { args: [{ actor: actor(tech) }] }));
     await time('complete', () => handle.executeUpdate(completeUpdate, { args: [{ actor: actor(tech), summary: 'Resealed the joint', materials: [], photos: [] }] }));
     const closed = await time('revisit', () => handle.executeUpdate(revisitUpdate, { args: [{ actor: actor('frontdesk.li'), satisfied: true, score: 5 }] }));

@@ -2,13 +2,13 @@
  * Open orders that stay open: the population the escalation and memory measurements run
  * against. Real orders are started straight from the client (as the API would start them, with
  * the property's stored policy) and run the real workflow on the real worker; each counts as
- * created once its automatic dispatch has sent the assignment message. Bare ones are timer
+ * open once its automatic dispatch has sent the assignment message. Bare ones are timer
  * workflows with the same wake-ups. Both grow cumulatively across the sizes measured.
  */
 import type { Client } from '@temporalio/client';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
 import type { BareTimersInput } from './bare-workflows.js';
-import { orderInput, startOrder } from './orders.js';
+import { backlogCategory, orderInput, startOrder } from './orders.js';
 import { round } from './stats.js';
 import { taskQueues, type Stack } from './stack.js';
 
@@ -56,21 +56,23 @@ async function inBatches(count: number, open: (i: number) => Promise<[string, nu
   return { workflowIds: ids, deadlines, seconds: round(seconds, 1), perSecond: round(count / seconds, 1) };
 }
 
-/** Real open orders on the real worker. */
+/** Real open orders on the real worker: the backlog on its stored policy, the sample on another with its respond time set. */
 export class RealPopulation {
   readonly workflowIds: string[] = [];
   constructor(
     private readonly stack: Stack,
-    private readonly policy: SlaPolicySnapshot,
+    private readonly policies: { backlog: SlaPolicySnapshot; sample: SlaPolicySnapshot },
   ) {}
 
   /** Open `specs.length` orders and wait until each has been dispatched. */
   async open(specs: OpenSpec[]): Promise<Opened> {
     const opened = await inBatches(specs.length, async (i) => {
       const spec = specs[i]!;
-      const input = await orderInput(this.stack, this.policy, `open ${this.workflowIds.length + i}`);
-      const deadline = deadlineOf(spec, this.policy.respondMs);
-      if (spec.deadline !== undefined) input.policy = { ...this.policy, respondMs: Math.round(deadline - Date.now()) };
+      const { backlog, sample } = this.policies;
+      const label = `open ${this.workflowIds.length + i}`;
+      const input = spec.deadline === undefined ? await orderInput(this.stack, backlog, label, backlogCategory) : await orderInput(this.stack, sample, label);
+      const deadline = deadlineOf(spec, backlog.respondMs);
+      if (spec.deadline !== undefined) input.policy = { ...sample, respondMs: Math.round(deadline - Date.now()) };
       const handle = await startOrder(this.stack.client, input);
       await this.stack.receiver.arrival(input.orderId, 'work-order.assigned', 600_000);
       return [handle.workflowId, deadline];

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { escalationLag, populations, type LagResult, type Populations } from './escalation.js';
 import { fillProjection, steadyLoad, type LatencyResult } from './latency.js';
-import { apiFlow, bareFlow, benchPolicy } from './orders.js';
+import { apiFlow, backlogCategory, bareFlow, benchPolicy } from './orders.js';
 import { rssMiB } from './proc.js';
 import { summariseProfiles } from './profile.js';
 import { bundle, record, replayRate, type Recorded } from './replay.js';
@@ -32,7 +32,7 @@ const usage = `npm run bench [-- flags]
   --concurrency N       closed-loop clients                              (default 16, quick 4)
   --load F              steady load as a share of the measured maximum  (default 0.5)
   --rate N              steady load in orders/s (instead of --load; needed when throughput is skipped)
-  --latency-seconds N   how long the steady load runs                    (default 60, quick 6)
+  --latency-seconds N   how long the steady load runs                    (default 90, quick 6)
   --projection N        orders in the projection when lists are timed    (default 100000, quick 10000)
   --escalation A,B      open orders for the escalation lag               (default 500,1500, quick 40)
   --sample N            of those, orders whose deadline falls in the window (default 200, quick 20)
@@ -102,7 +102,7 @@ const options = {
   concurrency: number('concurrency', flags.concurrency, quick ? 4 : 16),
   load: number('load', flags.load, 0.5),
   rate: flags.rate === undefined ? undefined : number('rate', flags.rate, 1),
-  latencySeconds: number('latency-seconds', flags['latency-seconds'], quick ? 6 : 60),
+  latencySeconds: number('latency-seconds', flags['latency-seconds'], quick ? 6 : 90),
   projection: number('projection', flags.projection, quick ? 10_000 : 100_000),
   escalation: (flags.escalation ?? (quick ? '40' : '500,1500')).split(',').map((s) => number('escalation', s.trim(), 1)).sort((a, b) => a - b),
   sample: number('sample', flags.sample, quick ? 20 : 200),
@@ -115,8 +115,9 @@ const options = {
 const only = names(flags.only);
 const skip = names(flags.skip);
 const run = (m: Measurement) => (only.length === 0 || only.includes(m)) && !skip.includes(m);
-if (options.escalation.some((size) => size < options.sample)) {
-  process.stderr.write(`every --escalation size must be at least --sample (${options.sample})\n`);
+// Each size adds to the last: it must leave room for a fresh sample.
+if (options.escalation.some((size, i) => size - (options.escalation[i - 1] ?? 0) < options.sample)) {
+  process.stderr.write(`each --escalation size must be at least --sample (${options.sample}) above the one before\n`);
   process.exit(2);
 }
 
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   const s = stack;
   const runId = randomBytes(4).toString('hex');
   const policy = await benchPolicy(s);
+  const policies = { backlog: await benchPolicy(s, backlogCategory), sample: policy };
   const rss: Record<string, Record<string, number | undefined>> = { 'after start (nothing cached)': rssNow(s) };
 
   let projectionRows = 0;
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
   // Open orders stay in the worker's cache (closed ones leave it), so N open orders are N cached workflows.
   let cachedLabel: string | undefined;
   const cacheCheckpoint = async () => {
-    pops ??= populations(s, policy, runId);
+    pops ??= populations(s, policies, runId);
     const grow = options.cached - pops.real.workflowIds.length;
     if (grow > 0) await pops.real.open(Array.from({ length: grow }, () => ({})));
     cachedLabel = `at ${pops.real.workflowIds.length} cached workflows`;
@@ -205,7 +207,7 @@ async function main(): Promise<void> {
   };
   if (run('escalation')) {
     escalation = [];
-    pops = populations(s, policy, runId);
+    pops = populations(s, policies, runId);
     for (const size of options.escalation) {
       if (run('resources') && cachedLabel === undefined && options.cached <= size - options.sample && pops.real.workflowIds.length <= options.cached) {
         await cacheCheckpoint();
