@@ -28,7 +28,11 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)),
   activities: createBareActivities((message) => process.send?.(message)),
 });
-// Like worker.ts: SIGINT/SIGTERM make run() finish the tasks in hand and return.
+// Like worker.ts: SIGINT/SIGTERM make run() finish the tasks in hand and return. Should the
+// bench die without stopping it, the IPC channel closes: stop then too.
+process.once('disconnect', () => {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+});
 await worker.run();
 await connection.close();
-process.disconnect?.();
+if (process.connected) process.disconnect();

@@ -104,6 +104,9 @@ export async function bareOrderWorkflow(input: BareOrderInput): Promise<BareStat
   return status;
 }
 
+/** How many wake-ups a bare timer workflow has had; answering it at all means its first timer is set. */
+export const bareWokenQuery = defineQuery<number>('woken');
+
 /** Input of a bare timer workflow: absolute wake-up times (epoch ms), each with a label the bench reads back. */
 export interface BareTimersInput {
   wakeUps: { at: number; label: string }[];
@@ -115,9 +118,12 @@ export interface BareTimersInput {
  * the workflow stays open, as a real order waits for its next escalation level.
  */
 export async function bareTimersWorkflow(input: BareTimersInput): Promise<void> {
+  let woken = 0;
+  setHandler(bareWokenQuery, () => woken);
   for (const { at, label } of input.wakeUps) {
     await sleep(Math.max(1, at - Date.now()));
     await wake({ label, at });
+    woken += 1;
   }
   await condition(() => false);
 }

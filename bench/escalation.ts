@@ -7,7 +7,8 @@
  * respond time, as the policy says) fire in the same window. Lost (no row within the grace
  * after the window) and duplicated escalations are counted in sla_events, the audit log, the
  * outbox and the messages the webhook received. Then the same population and sample as bare
- * timer workflows, whose wake-up activity reports when it ran.
+ * timer workflows, whose wake-up activity reports when it ran. Each window also records where
+ * the lag went (bench/stages.ts) and what the dev server did (bench/server-metrics.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
@@ -15,6 +16,7 @@ import { BarePopulation, RealPopulation, type OpenSpec, type Opened } from './po
 import { cpuBetween, cpuSnapshot, rssMiB } from './proc.js';
 import { statementsRead, statementsStart, type StatementProfile } from './profile.js';
 import { fetchHistories } from './replay.js';
+import { scrape, serverProfile, type ServerProfile } from './server-metrics.js';
 import { stages, trace, type Stages } from './stages.js';
 import { percentiles, round, type Percentiles } from './stats.js';
 import type { Stack } from './stack.js';
@@ -54,6 +56,8 @@ export interface LagSide {
   notifiedLagMs?: Percentiles;
   integrity: Integrity;
   cpuSeconds: Record<string, number>;
+  /** The dev server during the window: task times, state cache misses, persistence. */
+  server: ServerProfile;
   statements?: StatementProfile;
 }
 
@@ -150,6 +154,7 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
 
   const since = await statementsStart(stack.admin, stack.statementStats);
   const cpuBefore = cpuSnapshot(stack.measured);
+  const serverBefore = await scrape(stack.temporalMetricsUrl);
   const ids = grown.sampleIds;
   const giveUp = lastDeadline + plan.graceSeconds * 1000;
   await waitUntil(lastDeadline);
@@ -162,6 +167,7 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
     await delay(500);
   }
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
+  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
   const statements = await statementsRead(stack.admin, stack.statementStats, since, ids.length);
 
   const { rows } = await stack.admin.query<EventRow>(
@@ -225,6 +231,7 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
     notifiedLagMs: percentiles(notified, 0),
     integrity: { lost, duplicated: checks['audit rows > 1'] + checks['outbox rows > recipients'] + checks['webhook: > 1 message'], checks },
     cpuSeconds: cpu,
+    server,
     statements,
   };
 }
@@ -236,11 +243,13 @@ async function bareSide(stack: Stack, population: BarePopulation, size: number, 
   const lastDeadline = Math.max(...grown.deadlines);
   const ids = new Set(grown.sampleIds);
   const cpuBefore = cpuSnapshot(stack.measured);
+  const serverBefore = await scrape(stack.temporalMetricsUrl);
   const giveUp = lastDeadline + plan.graceSeconds * 1000;
   const deadlineWakes = () => stack.receiver.wakes().filter((w) => w.label === 'deadline' && ids.has(w.workflowId));
   await waitUntil(lastDeadline);
   while (new Set(deadlineWakes().map((w) => w.workflowId)).size < ids.size && Date.now() <= giveUp) await delay(500);
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
+  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
   const wakes = deadlineWakes();
   const first = new Map<string, number>();
   const count = new Map<string, number>();
@@ -266,9 +275,15 @@ async function bareSide(stack: Stack, population: BarePopulation, size: number, 
     stages: stages(traces),
     integrity: { lost, duplicated, checks: { 'no wake-up': lost, '> 1 wake-up': duplicated } },
     cpuSeconds: cpu,
+    server,
   };
 }
 
+const timers = (p: ServerProfile) => {
+  const t = p.tasks.TimerActiveTaskUserTimer;
+  const cache = `state cache misses ${p.stateCacheMisses.misses}/${p.stateCacheMisses.lookups}`;
+  return t ? `${t.count} tasks, mean ms queue ${t.queueMs} load ${t.loadMs} processing ${t.processingMs}; ${cache}` : cache;
+};
 const describe = (s: Stages) => Object.entries(s).map(([name, p]) => `${name} ${p.p50}/${p.p99}`).join(', ');
 
 /** Both populations, kept between sizes so that each size adds to the last. */
@@ -282,10 +297,10 @@ export interface Populations {
  * answers within a day, so nothing of it falls due during a run), the sample on `sample`
  * with its respond time cut to put each deadline where the window wants it.
  */
-export function populations(stack: Stack, policies: { backlog: SlaPolicySnapshot; sample: SlaPolicySnapshot }, runId: string): Populations {
+export function populations(stack: Stack, policies: { backlog: SlaPolicySnapshot; sample: SlaPolicySnapshot }, runId: string, say: (line: string) => void): Populations {
   return {
-    real: new RealPopulation(stack, policies),
-    bare: new BarePopulation(stack.client, runId, policies.backlog.respondMs, policies.sample.warnRatio),
+    real: new RealPopulation(stack, policies, say),
+    bare: new BarePopulation(stack.client, runId, policies.backlog.respondMs, policies.sample.warnRatio, say),
   };
 }
 
@@ -293,11 +308,11 @@ export function populations(stack: Stack, policies: { backlog: SlaPolicySnapshot
 export async function escalationLag(stack: Stack, pops: Populations, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagResult> {
   const real = await realSide(stack, pops.real, size, plan, say);
   say(`  real: ${plan.sample} deadlines at ${real.deadlinesPerSecond}/s (${real.earlyDeadlines} before all were open), lag p50 ${real.lagMs.p50} ms, p99 ${real.lagMs.p99} ms, max ${real.lagMs.max} ms; lost ${real.integrity.lost}, duplicated ${real.integrity.duplicated}`);
-  say(`    stages p50/p99 ms: ${describe(real.stages)}`);
+  say(`    stages p50/p99 ms: ${describe(real.stages)}; server timers ${timers(real.server)}`);
   const workerRss = rssMiB(stack.workerPid());
   const bare = await bareSide(stack, pops.bare, size, plan, say);
   say(`  bare: ${plan.sample} deadlines at ${bare.deadlinesPerSecond}/s (${bare.earlyDeadlines} before all were open), lag p50 ${bare.lagMs.p50} ms, p99 ${bare.lagMs.p99} ms, max ${bare.lagMs.max} ms; lost ${bare.integrity.lost}, duplicated ${bare.integrity.duplicated}`);
-  say(`    stages p50/p99 ms: ${describe(bare.stages)}`);
+  say(`    stages p50/p99 ms: ${describe(bare.stages)}; server timers ${timers(bare.server)}`);
   return {
     openOrders: pops.real.workflowIds.length,
     sample: plan.sample,

