@@ -1,8 +1,12 @@
 /** Calling a process's workflow from a route: within a deadline, with Temporal's answers turned into the API's errors. */
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../db/index.js';
+import { getProperty, getUnit, type PropertyRow, type UnitWithOwners } from '../db/reference.js';
 import { processErrors } from '../workflows/shared/steps.js';
-import { HttpProblem } from './errors.js';
+import { requirePropertyAccess } from './auth.js';
+import { HttpProblem, notFound } from './errors.js';
 
 /**
  * Map a failed update or query: an update validator's ApplicationFailure becomes 409
@@ -69,4 +73,41 @@ export async function startProcess(
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError && opts.replayed)) throw err;
   }
+}
+
+/**
+ * What a new process is raised against: its property, its unit if one was named, and its
+ * policy, read at once (one round trip's wait, not three). 404 for an unknown property or
+ * unit, 403 for a property that is not the caller's, in that order; a missing policy is the
+ * route's to answer.
+ */
+export async function processPlace<P>(
+  db: Db,
+  req: FastifyRequest,
+  at: { propertyId: string; unitId?: string | undefined },
+  policy: Promise<P | undefined>,
+): Promise<{ property: PropertyRow; unit: UnitWithOwners | undefined; policy: P | undefined }> {
+  const [property, unit, policyRow] = await Promise.all([getProperty(db, at.propertyId), at.unitId ? getUnit(db, at.propertyId, at.unitId) : undefined, policy]);
+  if (!property) throw notFound(`property ${at.propertyId}`);
+  requirePropertyAccess(req, at.propertyId);
+  if (at.unitId && !unit) throw notFound(`unit ${at.unitId} at ${at.propertyId}`);
+  return { property, unit, policy: policyRow };
+}
+
+/**
+ * A process's projection row and its live state, read at once. The caller sees them only if
+ * the property is theirs: the row's property, or the workflow's while the process is too
+ * new to be projected. Access is settled before any failure of the state read is reported.
+ */
+export async function readVisible<R extends { propertyId: string }, S extends { propertyId: string }>(
+  req: FastifyRequest,
+  row: Promise<R | undefined>,
+  state: Promise<S>,
+): Promise<{ row: R | undefined; state: S }> {
+  const [projected, live] = await Promise.allSettled([row, state]);
+  if (projected.status === 'rejected') throw projected.reason;
+  if (projected.value) requirePropertyAccess(req, projected.value.propertyId);
+  if (live.status === 'rejected') throw live.reason;
+  if (!projected.value) requirePropertyAccess(req, live.value.propertyId);
+  return { row: projected.value, state: live.value };
 }

@@ -52,8 +52,8 @@ export interface ComplaintFilter {
   cursor?: { createdAt: Date; id: string } | undefined;
 }
 
-/** A page of complaints, newest first, with keyset paging on (created_at, id). */
-export async function listComplaints(db: Db, f: ComplaintFilter): Promise<{ items: ComplaintRow[]; next?: { createdAt: Date; id: string } }> {
+/** The list query: newest first, one page and one row more (so the caller knows a next page exists). */
+export function complaintListQuery(db: Db, f: ComplaintFilter) {
   const c = complaints;
   const where: (SQL | undefined)[] = [
     f.propertyIds ? inArray(c.propertyId, f.propertyIds) : undefined,
@@ -67,12 +67,17 @@ export async function listComplaints(db: Db, f: ComplaintFilter): Promise<{ item
     f.escalated === undefined ? undefined : f.escalated ? gt(c.escalationLevel, 0) : eq(c.escalationLevel, 0),
     f.cursor ? or(lt(c.createdAt, f.cursor.createdAt), and(eq(c.createdAt, f.cursor.createdAt), lt(c.id, f.cursor.id))) : undefined,
   ];
-  const rows = await db
+  return db
     .select()
     .from(c)
     .where(and(...where))
     .orderBy(desc(c.createdAt), desc(c.id))
     .limit(f.limit + 1);
+}
+
+/** A page of complaints, newest first, with keyset paging on (created_at, id). */
+export async function listComplaints(db: Db, f: ComplaintFilter): Promise<{ items: ComplaintRow[]; next?: { createdAt: Date; id: string } }> {
+  const rows = await complaintListQuery(db, f);
   const items = rows.slice(0, f.limit);
   const last = items[items.length - 1];
   return rows.length > f.limit && last ? { items, next: { createdAt: last.createdAt, id: last.id } } : { items };

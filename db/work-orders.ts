@@ -62,8 +62,8 @@ export interface WorkOrderFilter {
   cursor?: { createdAt: Date; id: string } | undefined;
 }
 
-/** A page of orders, newest first, with keyset paging on (created_at, id). */
-export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<{ items: WorkOrderRow[]; next?: { createdAt: Date; id: string } }> {
+/** The list query: newest first, one page and one row more (so the caller knows a next page exists). */
+export function workOrderListQuery(db: Db, f: WorkOrderFilter) {
   const where: (SQL | undefined)[] = [
     f.propertyIds ? inArray(workOrders.propertyId, f.propertyIds) : undefined,
     f.propertyId ? eq(workOrders.propertyId, f.propertyId) : undefined,
@@ -76,12 +76,17 @@ export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<{ item
       ? or(lt(workOrders.createdAt, f.cursor.createdAt), and(eq(workOrders.createdAt, f.cursor.createdAt), lt(workOrders.id, f.cursor.id)))
       : undefined,
   ];
-  const rows = await db
+  return db
     .select()
     .from(workOrders)
     .where(and(...where))
     .orderBy(desc(workOrders.createdAt), desc(workOrders.id))
     .limit(f.limit + 1);
+}
+
+/** A page of orders, newest first, with keyset paging on (created_at, id). */
+export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<{ items: WorkOrderRow[]; next?: { createdAt: Date; id: string } }> {
+  const rows = await workOrderListQuery(db, f);
   const items = rows.slice(0, f.limit);
   const last = items[items.length - 1];
   return rows.length > f.limit && last ? { items, next: { createdAt: last.createdAt, id: last.id } } : { items };

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateComplaintId, complaintStats, getComplaintRow, listComplaints, toComplaintPolicySnapshot, type ComplaintRow } from '../../db/complaints.js';
-import { getComplaintPolicy, getProperty, getSlaPolicy, getUnit, listStaff } from '../../db/reference.js';
+import { getComplaintPolicy, getProperty, getSlaPolicy, listStaff } from '../../db/reference.js';
 import { allocateWorkOrderId, claimIdempotencyKey, getWorkOrderRow, requestHash } from '../../db/work-orders.js';
 import { departmentCodes, type DepartmentCode } from '../../domain/categories.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
@@ -41,7 +41,7 @@ import { workOrderChannels, type WorkOrderChannel, type WorkOrderInput } from '.
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { maskPhone } from '../common.js';
 import { badRequest, commonErrors, conflict, HttpProblem, notFound } from '../errors.js';
-import { startProcess, withinDeadline } from '../process-calls.js';
+import { processPlace, readVisible, startProcess, withinDeadline } from '../process-calls.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import {
   addWorkOrderBody,
@@ -223,13 +223,8 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const body = req.body;
       requireRole(req, complaintReceiverRoles, 'register complaints');
-      const property = await getProperty(db, body.propertyId);
-      if (!property) throw notFound(`property ${body.propertyId}`);
-      requirePropertyAccess(req, body.propertyId);
-      const unit = body.location.unitId ? await getUnit(db, body.propertyId, body.location.unitId) : undefined;
-      if (body.location.unitId && !unit) throw notFound(`unit ${body.location.unitId} at ${body.propertyId}`);
       const priority = complaintPriority(body.category, body.urgent, body.priority);
-      const policy = await getComplaintPolicy(db, body.propertyId, priority);
+      const { property, unit, policy } = await processPlace(db, req, { propertyId: body.propertyId, unitId: body.location.unitId }, getComplaintPolicy(db, body.propertyId, priority));
       if (!policy) {
         throw conflict(`property ${body.propertyId} has no complaint policy for ${priority} priority: set one with PUT /v1/properties/${body.propertyId}/complaint-policies/${priority}`);
       }
@@ -351,8 +346,8 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const row = await complaintFor(req, req.params.id);
-      return view(req, await readState(req.params.id), row);
+      const { row, state } = await readVisible(req, getComplaintRow(db, req.params.id), readState(req.params.id));
+      return view(req, state, row);
     },
   );
 
@@ -413,13 +408,9 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await complaintFor(req, id);
       ensureOpen(id, row);
       const state = await readState(id);
-      const property = await getProperty(db, state.propertyId);
-      if (!property) throw notFound(`property ${state.propertyId}`);
       const body = req.body;
-      const policy = await getSlaPolicy(db, state.propertyId, body.category);
+      const { property, unit, policy } = await processPlace(db, req, { propertyId: state.propertyId, unitId: body.location?.unitId }, getSlaPolicy(db, state.propertyId, body.category));
       if (!policy) throw conflict(`property ${state.propertyId} has no SLA policy for ${body.category}: set one with PUT /v1/properties/${state.propertyId}/sla-policies/${body.category}`);
-      const unit = body.location?.unitId ? await getUnit(db, state.propertyId, body.location.unitId) : undefined;
-      if (body.location?.unitId && !unit) throw notFound(`unit ${body.location.unitId} at ${state.propertyId}`);
       const location: ComplaintLocation = body.location
         ? { ...(unit ? { unitId: unit.id, unitCode: unit.code } : {}), ...(body.location.commonArea ? { commonArea: body.location.commonArea } : {}) }
         : state.location;

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getProperty, getSlaPolicy, getUnit, listStaff } from '../../db/reference.js';
+import { getSlaPolicy, listStaff } from '../../db/reference.js';
 import { allocateWorkOrderId, claimIdempotencyKey, getWorkOrderRow, listWorkOrders, requestHash, type WorkOrderRow } from '../../db/work-orders.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
 import {
@@ -27,8 +27,8 @@ import {
 } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { maskPhone } from '../common.js';
-import { badRequest, commonErrors, conflict, HttpProblem, notFound } from '../errors.js';
-import { startProcess, withinDeadline } from '../process-calls.js';
+import { badRequest, commonErrors, conflict, HttpProblem } from '../errors.js';
+import { processPlace, readVisible, startProcess, withinDeadline } from '../process-calls.js';
 import { decodeCursor, encodeCursor, isoOrNull, iso, presentDeadlines, presentTimeline } from '../process-views.js';
 import {
   completeBody,
@@ -141,12 +141,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const body = req.body;
       requireRole(req, receiverRoles, 'register work orders');
-      const property = await getProperty(db, body.propertyId);
-      if (!property) throw notFound(`property ${body.propertyId}`);
-      requirePropertyAccess(req, body.propertyId);
-      const unit = body.location.unitId ? await getUnit(db, body.propertyId, body.location.unitId) : undefined;
-      if (body.location.unitId && !unit) throw notFound(`unit ${body.location.unitId} at ${body.propertyId}`);
-      const policy = await getSlaPolicy(db, body.propertyId, body.category);
+      const { property, unit, policy } = await processPlace(db, req, { propertyId: body.propertyId, unitId: body.location.unitId }, getSlaPolicy(db, body.propertyId, body.category));
       if (!policy) throw conflict(`property ${body.propertyId} has no SLA policy for ${body.category}: set one with PUT /v1/properties/${body.propertyId}/sla-policies/${body.category}`);
 
       const key = req.headers['idempotency-key'];
@@ -184,12 +179,11 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         if (err instanceof HttpProblem && err.statusCode === 503) return newWorkOrderState(input, Date.now());
         throw err;
       });
-      const row = await getWorkOrderRow(db, orderId);
       return reply
         .status(replayed ? 200 : 201)
         .header('location', `/v1/work-orders/${orderId}`)
         .header('idempotent-replayed', String(replayed))
-        .send(present(state, row, req, row?.reporterPhone ?? input.reporter.phone ?? null));
+        .send(present(state, undefined, req, input.reporter.phone ?? null));
     },
   );
 
@@ -217,8 +211,8 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     '/work-orders/:id',
     { schema: { tags: ['work-orders'], summary: 'One order: status, deadlines, escalations, rectifications, timeline', params: orderParams, response: { 200: workOrder, ...commonErrors } } },
     async (req) => {
-      const row = await orderFor(req, req.params.id);
-      return present(await readState(req.params.id), row, req);
+      const { row, state } = await readVisible(req, getWorkOrderRow(db, req.params.id), readState(req.params.id));
+      return present(state, row, req);
     },
   );
 

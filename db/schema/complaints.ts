@@ -67,7 +67,8 @@ export const complaints = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
   (t) => [
-    index('complaints_property_created_idx').on(t.propertyId, t.createdAt.desc(), t.id.desc()),
+    // DESC NULLS FIRST is what ORDER BY … DESC means: the list query reads this index in order, without a sort.
+    index('complaints_property_created_idx').on(t.propertyId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('complaints_property_status_idx').on(t.propertyId, t.status),
     index('complaints_handler_status_idx').on(t.handlerId, t.status),
     index('complaints_next_deadline_idx').on(t.nextDeadline).where(sql`next_deadline IS NOT NULL`),

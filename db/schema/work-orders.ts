@@ -42,7 +42,8 @@ export const workOrders = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
   (t) => [
-    index('work_orders_property_created_idx').on(t.propertyId, t.createdAt.desc(), t.id.desc()),
+    // DESC NULLS FIRST is what ORDER BY … DESC means: the list query reads this index in order, without a sort.
+    index('work_orders_property_created_idx').on(t.propertyId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('work_orders_property_status_idx').on(t.propertyId, t.status),
     index('work_orders_assignee_status_idx').on(t.assigneeId, t.status),
     index('work_orders_next_deadline_idx').on(t.nextDeadline).where(sql`next_deadline IS NOT NULL`),
