@@ -1,14 +1,15 @@
 /**
- * Measurement 3, escalation lag. With `size` orders open (real ones, started straight from
- * the client on the stored policy, so their clocks run out an hour later), `sample` more are
- * opened whose respond deadlines fall at known instants, `rate` per second, in a window that
- * starts once they are all open. The lag is the time from each deadline to the escalation's
- * row in PostgreSQL (`sla_events.recorded_at - deadline`); the warnings before it (80 % of the
- * respond time, as the policy says) fire in the same window. Lost (no row within the grace
- * after the window) and duplicated escalations are counted in sla_events, the audit log, the
- * outbox and the messages the webhook received. Then the same population and sample as bare
- * timer workflows, whose wake-up activity reports when it ran. Each window also records where
- * the lag went (bench/stages.ts) and what the dev server did (bench/server-metrics.ts).
+ * Measurement 3, escalation lag. Each side grows to `size` open orders: real ones, started
+ * straight from the client on the backlog's stored policy (respond within a day, so none falls
+ * due in a run), and as many bare timer workflows with the same timers. Among the last ones
+ * opened, `sample` per side have respond deadlines at known instants: `rate` per second on each
+ * side, interleaved (real, then bare half a slot later) in one window that starts once both
+ * sides are open. The real lag runs from each deadline to the escalation's row in PostgreSQL
+ * (`sla_events.recorded_at - due_at`), the bare one to its wake-up activity's own clock. Lost
+ * (nothing within the grace after the window) and duplicated escalations are counted in
+ * sla_events, the audit log, the outbox and the messages the webhook received. Each window also
+ * records where the lag went (bench/stages.ts) and what the dev server did
+ * (bench/server-metrics.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
@@ -44,7 +45,7 @@ export interface LagSide {
   grew: { count: number; seconds: number; perSecond: number };
   /** Deadlines per second the window had (lower than planned when opening fell behind). */
   deadlinesPerSecond: number;
-  /** Sample deadlines that came before the last order was open. */
+  /** Sample deadlines that came before the last order of either side was open. */
   earlyDeadlines: number;
   /** Deadline → recorded escalation (ms). */
   lagMs: Percentiles;
@@ -55,9 +56,16 @@ export interface LagSide {
   /** Deadline → the escalation message at the webhook (ms), real only. */
   notifiedLagMs?: Percentiles;
   integrity: Integrity;
+}
+
+/** The window both sides' deadlines fell in: what the stack did meanwhile. */
+export interface LagWindow {
+  /** First to last deadline, both sides (s). */
+  seconds: number;
   cpuSeconds: Record<string, number>;
   /** The dev server during the window: task times, state cache misses, persistence. */
   server: ServerProfile;
+  /** PostgreSQL's share, per real escalation. */
   statements?: StatementProfile;
 }
 
@@ -68,6 +76,7 @@ export interface LagResult {
   ratePerSecond: number;
   real: LagSide;
   bare: LagSide;
+  window: LagWindow;
   workerRssMiB?: number;
 }
 
@@ -82,43 +91,50 @@ interface Grown {
   grew: LagSide['grew'];
   sampleIds: string[];
   deadlines: number[];
-  /** Sample deadlines that fell before the last order was open (they fired while orders were still opening). */
-  early: number;
 }
 
 /** A sample deadline is never earlier than this after its own order opens. */
 const minLeadMs = 5000;
 
-/**
- * Grow `population` to `size`: a first few orders measure how fast orders open; the rest go
- * in one pass with the sample spread evenly among them, so that in a population larger than
- * the worker's cache the early sample orders have long left the cache when their deadlines
- * come, as an order's would after an hour of other orders. The deadlines fall `rate` per
- * second from a little after the last order should be open.
- */
-async function growWithSample(population: Population, size: number, plan: EscalationPlan, fallbackPerSecond: number): Promise<Grown> {
+/** A population on its way to a size: the first few orders opened to measure how fast it opens. */
+interface Probed {
+  population: Population;
+  toOpen: number;
+  probe: Opened;
+  perSecond: number;
+  /** Orders still to open after the probe, the sample among them. */
+  rest: number;
+}
+
+/** Open the first few orders of the growth to `size` and see how fast they go. */
+async function probe(population: Population, size: number, plan: EscalationPlan, fallbackPerSecond: number): Promise<Probed> {
   const toOpen = size - population.workflowIds.length;
   if (toOpen < plan.sample) throw new Error(`${size} open orders leave no room for a sample of ${plan.sample} after the ${population.workflowIds.length} open already`);
-  const backgroundCount = toOpen - plan.sample;
-  const probe = await population.open(Array.from({ length: Math.min(backgroundCount, 40) }, () => ({})));
-  const perSecond = probe.workflowIds.length >= 20 ? probe.perSecond : fallbackPerSecond;
-  const rest = toOpen - probe.workflowIds.length;
-  const firstDeadline = Date.now() + (1.2 * rest * 1000) / perSecond + 6000;
-  const samplePositions = new Set(Array.from({ length: plan.sample }, (_, j) => Math.floor(((j + 1) * rest) / plan.sample) - 1));
+  const opened = await population.open(Array.from({ length: Math.min(toOpen - plan.sample, 40) }, () => ({})));
+  const perSecond = opened.workflowIds.length >= 20 ? opened.perSecond : fallbackPerSecond;
+  return { population, toOpen, probe: opened, perSecond, rest: toOpen - opened.workflowIds.length };
+}
+
+/**
+ * Open the rest in one pass with the sample spread evenly among them, so that in a population
+ * larger than the worker's cache the early sample orders have long left the cache when their
+ * deadlines come, as an order's would after an hour of other orders. The sample's deadlines
+ * fall `rate` per second from `firstDeadline`, each `offsetMs` later than its slot.
+ */
+async function growWithSample(p: Probed, plan: EscalationPlan, firstDeadline: number, offsetMs: number): Promise<Grown> {
+  const samplePositions = new Set(Array.from({ length: plan.sample }, (_, j) => Math.floor(((j + 1) * p.rest) / plan.sample) - 1));
   let j = 0;
-  const specs: OpenSpec[] = Array.from({ length: rest }, (_, i) =>
-    samplePositions.has(i) ? { deadline: Math.round(firstDeadline + (j++ * 1000) / plan.ratePerSecond), minLeadMs } : {},
+  const specs: OpenSpec[] = Array.from({ length: p.rest }, (_, i) =>
+    samplePositions.has(i) ? { deadline: Math.round(firstDeadline + offsetMs + (j++ * 1000) / plan.ratePerSecond), minLeadMs } : {},
   );
-  const opened = await population.open(specs);
-  const allOpen = Date.now();
+  const opened = await p.population.open(specs);
   const sampleIds = opened.workflowIds.filter((_, i) => samplePositions.has(i));
   const deadlines = opened.deadlines.filter((_, i) => samplePositions.has(i));
-  const seconds = probe.seconds + opened.seconds;
+  const seconds = p.probe.seconds + opened.seconds;
   return {
-    grew: { count: toOpen, seconds: round(seconds, 1), perSecond: round(toOpen / Math.max(seconds, 0.001), 1) },
+    grew: { count: p.toOpen, seconds: round(seconds, 1), perSecond: round(p.toOpen / Math.max(seconds, 0.001), 1) },
     sampleIds,
     deadlines,
-    early: deadlines.filter((d) => d < allOpen).length,
   };
 }
 
@@ -146,30 +162,21 @@ interface EventRow {
   recorded_ms: number;
 }
 
-async function realSide(stack: Stack, population: RealPopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
-  const openBefore = population.workflowIds.length;
-  const grown = await growWithSample(population, size, plan, 10);
-  say(`  real: opened ${grown.grew.count} orders in ${grown.grew.seconds} s (${grown.grew.perSecond}/s), ${population.workflowIds.length} open`);
-  const lastDeadline = Math.max(...grown.deadlines);
+/** Real sample orders whose level-1 respond escalation is recorded. */
+async function realRecorded(stack: Stack, ids: string[]): Promise<number> {
+  const { rows } = await stack.admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sla_events WHERE workflow_id = ANY($1) AND clock = 'respond' AND run = 1 AND level = 1`,
+    [ids],
+  );
+  return rows[0]?.n ?? 0;
+}
 
-  const since = await statementsStart(stack.admin, stack.statementStats);
-  const cpuBefore = cpuSnapshot(stack.measured);
-  const serverBefore = await scrape(stack.temporalMetricsUrl);
+/** The bare sample's deadline wake-ups so far. */
+const deadlineWakes = (stack: Stack, ids: Set<string>) => stack.receiver.wakes().filter((w) => w.label === 'deadline' && ids.has(w.workflowId));
+
+/** The real side's figures: lag from sla_events, stages from the histories, and every place a double escalation would show. */
+async function realSide(stack: Stack, grown: Grown, openBefore: number, allOpen: number): Promise<LagSide> {
   const ids = grown.sampleIds;
-  const giveUp = lastDeadline + plan.graceSeconds * 1000;
-  await waitUntil(lastDeadline);
-  for (;;) {
-    const { rows } = await stack.admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM sla_events WHERE workflow_id = ANY($1) AND clock = 'respond' AND run = 1 AND level = 1`,
-      [ids],
-    );
-    if ((rows[0]?.n ?? 0) >= ids.length || Date.now() > giveUp) break;
-    await delay(500);
-  }
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
-  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
-  const statements = await statementsRead(stack.admin, stack.statementStats, since, ids.length);
-
   const { rows } = await stack.admin.query<EventRow>(
     `SELECT workflow_id, level, (extract(epoch FROM recorded_at - due_at) * 1000)::float8 AS lag_ms,
             (extract(epoch FROM fired_at - due_at) * 1000)::float8 AS task_ms, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms
@@ -224,33 +231,19 @@ async function realSide(stack: Stack, population: RealPopulation, size: number, 
     openBefore,
     grew: grown.grew,
     deadlinesPerSecond: achievedRate(grown.deadlines),
-    earlyDeadlines: grown.early,
+    earlyDeadlines: grown.deadlines.filter((d) => d < allOpen).length,
     lagMs: percentiles(escalations.map((r) => r.lag_ms), 0),
     warningLagMs: percentiles(warnings.map((r) => r.lag_ms), 0),
     stages: stages(traces),
     notifiedLagMs: percentiles(notified, 0),
     integrity: { lost, duplicated: checks['audit rows > 1'] + checks['outbox rows > recipients'] + checks['webhook: > 1 message'], checks },
-    cpuSeconds: cpu,
-    server,
-    statements,
   };
 }
 
-async function bareSide(stack: Stack, population: BarePopulation, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagSide> {
-  const openBefore = population.workflowIds.length;
-  const grown = await growWithSample(population, size, plan, 50);
-  say(`  bare: opened ${grown.grew.count} timer workflows in ${grown.grew.seconds} s (${grown.grew.perSecond}/s)`);
-  const lastDeadline = Math.max(...grown.deadlines);
+/** The bare side's figures: lag from the wake-up reports, stages from the histories. */
+async function bareSide(stack: Stack, grown: Grown, openBefore: number, allOpen: number): Promise<LagSide> {
   const ids = new Set(grown.sampleIds);
-  const cpuBefore = cpuSnapshot(stack.measured);
-  const serverBefore = await scrape(stack.temporalMetricsUrl);
-  const giveUp = lastDeadline + plan.graceSeconds * 1000;
-  const deadlineWakes = () => stack.receiver.wakes().filter((w) => w.label === 'deadline' && ids.has(w.workflowId));
-  await waitUntil(lastDeadline);
-  while (new Set(deadlineWakes().map((w) => w.workflowId)).size < ids.size && Date.now() <= giveUp) await delay(500);
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
-  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
-  const wakes = deadlineWakes();
+  const wakes = deadlineWakes(stack, ids);
   const first = new Map<string, number>();
   const count = new Map<string, number>();
   for (const w of wakes) {
@@ -269,13 +262,11 @@ async function bareSide(stack: Stack, population: BarePopulation, size: number, 
     openBefore,
     grew: grown.grew,
     deadlinesPerSecond: achievedRate(grown.deadlines),
-    earlyDeadlines: grown.early,
+    earlyDeadlines: grown.deadlines.filter((d) => d < allOpen).length,
     lagMs: percentiles([...first.values()], 0),
     warningLagMs: percentiles(warnings.map((w) => w.ranAt - w.at), 0),
     stages: stages(traces),
     integrity: { lost, duplicated, checks: { 'no wake-up': lost, '> 1 wake-up': duplicated } },
-    cpuSeconds: cpu,
-    server,
   };
 }
 
@@ -304,21 +295,64 @@ export function populations(stack: Stack, policies: { backlog: SlaPolicySnapshot
   };
 }
 
-/** Measure the lag with `size` orders open (of which `plan.sample` run out in the window), real first, then bare. */
+/**
+ * Measure the lag with `size` orders open on each side, of which `plan.sample` run out in one
+ * window shared by both: a real deadline, then a bare one half a slot later, and so on. Both
+ * sides meet the same server at the same moments (its timer queue, its database, whatever the
+ * machine is doing), so a hiccup costs both alike rather than whichever window it fell in.
+ */
 export async function escalationLag(stack: Stack, pops: Populations, size: number, plan: EscalationPlan, say: (l: string) => void): Promise<LagResult> {
-  const real = await realSide(stack, pops.real, size, plan, say);
-  say(`  real: ${plan.sample} deadlines at ${real.deadlinesPerSecond}/s (${real.earlyDeadlines} before all were open), lag p50 ${real.lagMs.p50} ms, p99 ${real.lagMs.p99} ms, max ${real.lagMs.max} ms; lost ${real.integrity.lost}, duplicated ${real.integrity.duplicated}`);
-  say(`    stages p50/p99 ms: ${describe(real.stages)}; server timers ${timers(real.server)}`);
+  const before = { real: pops.real.workflowIds.length, bare: pops.bare.workflowIds.length };
+  const real = await probe(pops.real, size, plan, 10);
+  const bare = await probe(pops.bare, size, plan, 50);
+  // Room to open both, with a fifth to spare, then the window.
+  const firstDeadline = Date.now() + 1.2 * 1000 * (real.rest / real.perSecond + bare.rest / bare.perSecond) + 6000;
+  const slotMs = 1000 / plan.ratePerSecond;
+  const grownReal = await growWithSample(real, plan, firstDeadline, 0);
+  say(`  real: opened ${grownReal.grew.count} orders in ${grownReal.grew.seconds} s (${grownReal.grew.perSecond}/s), ${pops.real.workflowIds.length} open`);
+  const grownBare = await growWithSample(bare, plan, firstDeadline, slotMs / 2);
+  say(`  bare: opened ${grownBare.grew.count} timer workflows in ${grownBare.grew.seconds} s (${grownBare.grew.perSecond}/s), ${pops.bare.workflowIds.length} open`);
+
+  // Deadlines before this fell while orders were still opening: counted, as the window was meant to be quiet.
+  const allOpen = Date.now();
+  const deadlines = [...grownReal.deadlines, ...grownBare.deadlines];
+  const firstDue = Math.min(...deadlines);
+  const lastDue = Math.max(...deadlines);
+  await waitUntil(firstDue);
+  const since = await statementsStart(stack.admin, stack.statementStats);
+  const cpuBefore = cpuSnapshot(stack.measured);
+  const serverBefore = await scrape(stack.temporalMetricsUrl);
+  await waitUntil(lastDue);
+  const giveUp = lastDue + plan.graceSeconds * 1000;
+  const bareIds = new Set(grownBare.sampleIds);
+  for (;;) {
+    const realDone = (await realRecorded(stack, grownReal.sampleIds)) >= grownReal.sampleIds.length;
+    const bareDone = new Set(deadlineWakes(stack, bareIds).map((w) => w.workflowId)).size >= bareIds.size;
+    if ((realDone && bareDone) || Date.now() > giveUp) break;
+    await delay(500);
+  }
+  const window: LagWindow = {
+    seconds: round((lastDue - firstDue) / 1000, 1),
+    cpuSeconds: cpuBetween(cpuBefore, cpuSnapshot(stack.measured)),
+    server: serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl)),
+    statements: await statementsRead(stack.admin, stack.statementStats, since, grownReal.sampleIds.length),
+  };
   const workerRss = rssMiB(stack.workerPid());
-  const bare = await bareSide(stack, pops.bare, size, plan, say);
-  say(`  bare: ${plan.sample} deadlines at ${bare.deadlinesPerSecond}/s (${bare.earlyDeadlines} before all were open), lag p50 ${bare.lagMs.p50} ms, p99 ${bare.lagMs.p99} ms, max ${bare.lagMs.max} ms; lost ${bare.integrity.lost}, duplicated ${bare.integrity.duplicated}`);
-  say(`    stages p50/p99 ms: ${describe(bare.stages)}; server timers ${timers(bare.server)}`);
+
+  const realLag = await realSide(stack, grownReal, before.real, allOpen);
+  const bareLag = await bareSide(stack, grownBare, before.bare, allOpen);
+  for (const [name, side] of [['real', realLag], ['bare', bareLag]] as const) {
+    say(`  ${name}: ${plan.sample} deadlines at ${side.deadlinesPerSecond}/s (${side.earlyDeadlines} before all were open), lag p50 ${side.lagMs.p50} ms, p99 ${side.lagMs.p99} ms, max ${side.lagMs.max} ms; lost ${side.integrity.lost}, duplicated ${side.integrity.duplicated}`);
+    say(`    stages p50/p99 ms: ${describe(side.stages)}`);
+  }
+  say(`  window: ${window.seconds} s, server timers ${timers(window.server)}`);
   return {
     openOrders: pops.real.workflowIds.length,
     sample: plan.sample,
     ratePerSecond: plan.ratePerSecond,
-    real,
-    bare,
+    real: realLag,
+    bare: bareLag,
+    window,
     ...(workerRss !== undefined ? { workerRssMiB: round(workerRss, 0) } : {}),
   };
 }

@@ -6,11 +6,18 @@
  * projection is filled to `projectionRows` orders so that the list reads a table of that size.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { benchProperty, apiFlow, directFlow, type Op, type OrderFlow } from './orders.js';
+import { benchProperty, apiFlow, directFlow, type Op, type OrderFlow, type Timer } from './orders.js';
 import { cpuBetween, cpuSnapshot } from './proc.js';
 import { percentiles, round, type Percentiles } from './stats.js';
 import type { Stack } from './stack.js';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
+
+/** Latencies (ms) per call of loops run one at a time on an otherwise idle stack. */
+export interface RestingLatency {
+  loops: number;
+  api: Partial<Record<Op, Percentiles>>;
+  direct: Partial<Record<Op, Percentiles>>;
+}
 
 /** Latencies (ms) per call, through the API and straight to Temporal. */
 export interface LatencyResult {
@@ -22,7 +29,25 @@ export interface LatencyResult {
   api: Partial<Record<Op, Percentiles>>;
   direct: Partial<Record<Op, Percentiles>>;
   cpuSeconds: Record<string, number>;
+  /** The same loops one at a time before the load: what a call costs when nothing waits for the CPU. */
+  atRest?: RestingLatency;
   workflowIds: string[];
+}
+
+/** Collects each call's time per operation. */
+function recorder(): { time: Timer; summary: () => Partial<Record<Op, Percentiles>> } {
+  const samples = new Map<Op, number[]>();
+  return {
+    time: async (op, fn) => {
+      const start = performance.now();
+      const result = await fn();
+      const list = samples.get(op) ?? [];
+      list.push(performance.now() - start);
+      samples.set(op, list);
+      return result;
+    },
+    summary: () => Object.fromEntries([...samples.entries()].map(([op, v]) => [op, percentiles(v, 1)])),
+  };
 }
 
 /**
@@ -55,7 +80,7 @@ export async function fillProjection(stack: Stack, rows: number): Promise<number
 
 /** Run loops at `ratePerSecond` for `seconds`, alternating API and direct, and wait for the last to finish. */
 export async function steadyLoad(stack: Stack, policy: SlaPolicySnapshot, ratePerSecond: number, seconds: number, projectionRows: number): Promise<LatencyResult> {
-  const samples = { api: new Map<Op, number[]>(), direct: new Map<Op, number[]>() };
+  const samples = { api: recorder(), direct: recorder() };
   const flows: Record<'api' | 'direct', OrderFlow> = { api: apiFlow(stack), direct: directFlow(stack, policy) };
   const sessions = { api: 0, direct: 0, failed: 0 };
   const errors: string[] = [];
@@ -66,17 +91,8 @@ export async function steadyLoad(stack: Stack, policy: SlaPolicySnapshot, ratePe
   const t0 = performance.now();
   for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
     const mode = i % 2 === 0 ? 'api' : 'direct';
-    const record = samples[mode];
     running.push(
-      flows[mode](async (op, fn) => {
-        const start = performance.now();
-        const result = await fn();
-        const ms = performance.now() - start;
-        const list = record.get(op) ?? [];
-        list.push(ms);
-        record.set(op, list);
-        return result;
-      }, true).then(
+      flows[mode](samples[mode].time, true).then(
         (id) => {
           sessions[mode] += 1;
           ids.push(id);
@@ -93,16 +109,29 @@ export async function steadyLoad(stack: Stack, policy: SlaPolicySnapshot, ratePe
   }
   await Promise.all(running);
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
-  const summary = (m: Map<Op, number[]>) => Object.fromEntries([...m.entries()].map(([op, v]) => [op, percentiles(v, 1)]));
   return {
     ratePerSecond: round(ratePerSecond, 2),
     seconds,
     sessions,
     firstErrors: errors.slice(0, 3),
     projectionRows,
-    api: summary(samples.api),
-    direct: summary(samples.direct),
+    api: samples.api.summary(),
+    direct: samples.direct.summary(),
     cpuSeconds: cpu,
     workflowIds: ids,
   };
+}
+
+/**
+ * The same loops, one at a time and alternating API and direct, before any load: the calls
+ * never wait for a busy core, so the difference is what the API itself adds to each call.
+ */
+export async function restingLatency(stack: Stack, policy: SlaPolicySnapshot, loops: number): Promise<RestingLatency & { workflowIds: string[] }> {
+  const samples = { api: recorder(), direct: recorder() };
+  const flows: Record<'api' | 'direct', OrderFlow> = { api: apiFlow(stack), direct: directFlow(stack, policy) };
+  const workflowIds: string[] = [];
+  for (let i = 0; i < loops; i++) {
+    for (const mode of ['api', 'direct'] as const) workflowIds.push(await flows[mode](samples[mode].time, true));
+  }
+  return { loops, api: samples.api.summary(), direct: samples.direct.summary(), workflowIds };
 }

@@ -103,6 +103,16 @@ export function markdown(r: Results): string {
         api && direct ? `+${fmt(api.p99 - direct.p99)} ms p99` : '–',
       ]);
     }
+    const rest = l.atRest;
+    if (rest) {
+      const above = (m: 'p50' | 'p99') => latencyOps.map((op) => fmt((rest.api[op]?.[m] ?? NaN) - (rest.direct[op]?.[m] ?? NaN))).join(' / ');
+      rows.push([
+        `API above direct at rest (${rest.loops} loops one at a time), create / get / list / accept: p50; p99 ms`,
+        `${above('p50')}; ${above('p99')}`,
+        '',
+        '',
+      ]);
+    }
   }
   for (const e of r.escalation ?? []) {
     rows.push([

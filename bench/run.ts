@@ -12,12 +12,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { escalationLag, populations, type LagResult, type Populations } from './escalation.js';
-import { fillProjection, steadyLoad, type LatencyResult } from './latency.js';
+import { fillProjection, restingLatency, steadyLoad, type LatencyResult } from './latency.js';
 import { apiFlow, backlogCategory, bareFlow, benchPolicy } from './orders.js';
 import { rssMiB } from './proc.js';
 import { summariseProfiles } from './profile.js';
 import { bundle, record, replayRate, type Recorded } from './replay.js';
-import { checkTargets, markdown, type Results } from './report.js';
+import { checkTargets, latencyOps, markdown, type Results } from './report.js';
 import { startStack, type Stack } from './stack.js';
 import { ratio, round } from './stats.js';
 import { closedLoop, type ThroughputSide } from './throughput.js';
@@ -33,6 +33,7 @@ const usage = `npm run bench [-- flags]
   --load F              steady load as a share of the measured maximum  (default 0.5)
   --rate N              steady load in orders/s (instead of --load; needed when throughput is skipped)
   --latency-seconds N   how long the steady load runs                    (default 90, quick 6)
+  --rest-loops N        loops per side timed one at a time before the load (default 30, quick 3)
   --projection N        orders in the projection when lists are timed    (default 100000, quick 10000)
   --escalation A,B      open orders for the escalation lag               (default 500,1500, quick 40)
   --sample N            of those, orders whose deadline falls in the window (default 200, quick 20)
@@ -54,6 +55,7 @@ const { values: flags } = parseArgs({
     load: { type: 'string', default: '0.5' },
     rate: { type: 'string' },
     'latency-seconds': { type: 'string' },
+    'rest-loops': { type: 'string' },
     projection: { type: 'string' },
     escalation: { type: 'string' },
     sample: { type: 'string' },
@@ -103,6 +105,7 @@ const options = {
   load: number('load', flags.load, 0.5),
   rate: flags.rate === undefined ? undefined : number('rate', flags.rate, 1),
   latencySeconds: number('latency-seconds', flags['latency-seconds'], quick ? 6 : 90),
+  restLoops: number('rest-loops', flags['rest-loops'], quick ? 3 : 30),
   projection: number('projection', flags.projection, quick ? 10_000 : 100_000),
   escalation: (flags.escalation ?? (quick ? '40' : '500,1500')).split(',').map((s) => number('escalation', s.trim(), 1)).sort((a, b) => a - b),
   sample: number('sample', flags.sample, quick ? 20 : 200),
@@ -201,8 +204,13 @@ async function main(): Promise<void> {
   if (run('latency')) {
     const rate = options.rate ?? (throughput ? options.load * throughput.real.ordersPerSecond : undefined);
     if (rate === undefined) throw new Error('the latency measurement needs the throughput measurement or --rate');
+    say(`latency at rest: ${options.restLoops} loops per side, one at a time…`);
+    const { workflowIds: restIds, ...atRest } = await restingLatency(s, policy, options.restLoops);
+    const extra = latencyOps.map((op) => `${op} +${round((atRest.api[op]?.p50 ?? NaN) - (atRest.direct[op]?.p50 ?? NaN), 1)}`).join(', ');
+    say(`  API p50 above direct (ms): ${extra}`);
     say(`latency: ${round(rate, 2)} orders/s for ${options.latencySeconds} s, every other one straight to Temporal…`);
-    latency = await steadyLoad(s, policy, rate, options.latencySeconds, projectionRows);
+    const loaded = await steadyLoad(s, policy, rate, options.latencySeconds, projectionRows);
+    latency = { ...loaded, atRest, workflowIds: [...restIds, ...loaded.workflowIds] };
     say(`  ${latency.sessions.api} API and ${latency.sessions.direct} direct loops, ${latency.sessions.failed} failed`);
   }
 
