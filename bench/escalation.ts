@@ -4,7 +4,7 @@
  * due in a run), and as many bare timer workflows with the same timers. Among the last ones
  * opened, `sample` per side have respond deadlines at known instants: `rate` per second on each
  * side, interleaved (real, then bare half a slot later) in one window that starts once both
- * sides are open. The real lag runs from each deadline to the escalation's row in PostgreSQL
+ * sides are open, their warnings in the seconds just before it (see warningLeadMs). The real lag runs from each deadline to the escalation's row in PostgreSQL
  * (`sla_events.recorded_at - due_at`), the bare one to its wake-up activity's own clock. Lost
  * (nothing within the grace after the window) and duplicated escalations are counted in
  * sla_events, the audit log, the outbox and the messages the webhook received. Each window also
@@ -96,6 +96,17 @@ interface Grown {
 /** A sample deadline is never earlier than this after its own order opens. */
 const minLeadMs = 5000;
 
+/**
+ * How long before its deadline a sample order's warning comes: all the warnings fall after the
+ * last order is open and before the first deadline. The timer that runs out at a deadline is
+ * set by the workflow task after the warning, and Temporal starts a timer when that task
+ * completes: set while the machine is saturated opening thousands of orders, the deadline
+ * would drift by that task's queueing, which says how busy the bench kept the machine, not
+ * how late an escalation comes on a running system. The policy's own ratio (80 %) would put
+ * the warnings in the middle of the opening.
+ */
+const warningLeadMs = (plan: EscalationPlan) => Math.round((1000 * plan.sample) / plan.ratePerSecond) + 5000;
+
 /** A population on its way to a size: the first few orders opened to measure how fast it opens. */
 interface Probed {
   population: Population;
@@ -122,10 +133,11 @@ async function probe(population: Population, size: number, plan: EscalationPlan,
  * fall `rate` per second from `firstDeadline`, each `offsetMs` later than its slot.
  */
 async function growWithSample(p: Probed, plan: EscalationPlan, firstDeadline: number, offsetMs: number): Promise<Grown> {
+  const warnLeadMs = warningLeadMs(plan);
   const samplePositions = new Set(Array.from({ length: plan.sample }, (_, j) => Math.floor(((j + 1) * p.rest) / plan.sample) - 1));
   let j = 0;
   const specs: OpenSpec[] = Array.from({ length: p.rest }, (_, i) =>
-    samplePositions.has(i) ? { deadline: Math.round(firstDeadline + offsetMs + (j++ * 1000) / plan.ratePerSecond), minLeadMs } : {},
+    samplePositions.has(i) ? { deadline: Math.round(firstDeadline + offsetMs + (j++ * 1000) / plan.ratePerSecond), minLeadMs, warnLeadMs } : {},
   );
   const opened = await p.population.open(specs);
   const sampleIds = opened.workflowIds.filter((_, i) => samplePositions.has(i));
@@ -305,8 +317,8 @@ export async function escalationLag(stack: Stack, pops: Populations, size: numbe
   const before = { real: pops.real.workflowIds.length, bare: pops.bare.workflowIds.length };
   const real = await probe(pops.real, size, plan, 10);
   const bare = await probe(pops.bare, size, plan, 50);
-  // Room to open both, with a fifth to spare, then the window.
-  const firstDeadline = Date.now() + 1.2 * 1000 * (real.rest / real.perSecond + bare.rest / bare.perSecond) + 6000;
+  // Room to open both, with a fifth to spare, then the warnings, then the window.
+  const firstDeadline = Date.now() + 1.2 * 1000 * (real.rest / real.perSecond + bare.rest / bare.perSecond) + 6000 + warningLeadMs(plan);
   const slotMs = 1000 / plan.ratePerSecond;
   const grownReal = await growWithSample(real, plan, firstDeadline, 0);
   say(`  real: opened ${grownReal.grew.count} orders in ${grownReal.grew.seconds} s (${grownReal.grew.perSecond}/s), ${pops.real.workflowIds.length} open`);

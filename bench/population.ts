@@ -22,6 +22,14 @@ export interface OpenSpec {
   deadline?: number;
   /** The deadline is moved to at least this long after the order opens (when opening falls behind). */
   minLeadMs?: number;
+  /** The warning comes this long before the deadline, rather than at the policy's share of the respond time. */
+  warnLeadMs?: number;
+}
+
+/** The warn ratio that puts an order's warning `spec.warnLeadMs` before its deadline, `respondMs` from now. */
+function warnRatioOf(spec: OpenSpec, respondMs: number, policyRatio: number): number {
+  if (spec.warnLeadMs === undefined || respondMs <= spec.warnLeadMs) return policyRatio;
+  return 1 - spec.warnLeadMs / respondMs;
 }
 
 /** How fast a batch of orders was opened, and the respond deadlines they got (epoch ms). */
@@ -81,7 +89,10 @@ export class RealPopulation {
       const label = `open ${this.workflowIds.length + i}`;
       const input = spec.deadline === undefined ? await orderInput(this.stack, backlog, label, backlogCategory) : await orderInput(this.stack, sample, label);
       const deadline = deadlineOf(spec, backlog.respondMs);
-      if (spec.deadline !== undefined) input.policy = { ...sample, respondMs: Math.round(deadline - Date.now()) };
+      if (spec.deadline !== undefined) {
+        const respondMs = Math.round(deadline - Date.now());
+        input.policy = { ...sample, respondMs, warnRatio: warnRatioOf(spec, respondMs, sample.warnRatio) };
+      }
       const handle = await startOrder(this.stack.client, input);
       await this.stack.receiver.arrival(input.orderId, 'work-order.assigned', 600_000);
       return [handle.workflowId, deadline];
@@ -107,10 +118,12 @@ export class BarePopulation {
   async open(specs: OpenSpec[]): Promise<Opened> {
     const opened = await inBatches(specs.length, async (i) => {
       const now = Date.now();
-      const deadline = deadlineOf(specs[i]!, this.respondMs);
+      const spec = specs[i]!;
+      const deadline = deadlineOf(spec, this.respondMs);
+      const warnRatio = warnRatioOf(spec, deadline - now, this.warnRatio);
       const input: BareTimersInput = {
         wakeUps: [
-          ...(this.warnRatio > 0 ? [{ at: Math.round(now + this.warnRatio * (deadline - now)), label: 'warning' }] : []),
+          ...(warnRatio > 0 ? [{ at: Math.round(now + warnRatio * (deadline - now)), label: 'warning' }] : []),
           { at: deadline, label: 'deadline' },
           { at: deadline + level2AfterMs, label: 'level 2' },
         ],
