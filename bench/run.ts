@@ -32,8 +32,8 @@ const usage = `npm run bench [-- flags]
   --concurrency N       closed-loop clients                              (default 16, quick 4)
   --load F              steady load as a share of the measured maximum  (default 0.5)
   --rate N              steady load in orders/s (instead of --load; needed when throughput is skipped)
-  --latency-seconds N   how long the steady load runs                    (default 90, quick 6)
-  --rest-loops N        loops per side timed one at a time before the load (default 20, quick 3)
+  --latency-seconds N   how long the steady load runs                    (default 75, quick 6)
+  --rest-loops N        loops per side timed one at a time before the load (default 12, quick 3)
   --projection N        orders in the projection when lists are timed    (default 100000, quick 10000)
   --escalation A,B      open orders for the escalation lag               (default 500,1500, quick 40)
   --sample N            of those, orders whose deadline falls in the window (default 200, quick 20)
@@ -104,8 +104,8 @@ const options = {
   concurrency: number('concurrency', flags.concurrency, quick ? 4 : 16),
   load: number('load', flags.load, 0.5),
   rate: flags.rate === undefined ? undefined : number('rate', flags.rate, 1),
-  latencySeconds: number('latency-seconds', flags['latency-seconds'], quick ? 6 : 90),
-  restLoops: number('rest-loops', flags['rest-loops'], quick ? 3 : 20),
+  latencySeconds: number('latency-seconds', flags['latency-seconds'], quick ? 6 : 75),
+  restLoops: number('rest-loops', flags['rest-loops'], quick ? 3 : 12),
   projection: number('projection', flags.projection, quick ? 10_000 : 100_000),
   escalation: (flags.escalation ?? (quick ? '40' : '500,1500')).split(',').map((s) => number('escalation', s.trim(), 1)).sort((a, b) => a - b),
   sample: number('sample', flags.sample, quick ? 20 : 200),
