@@ -4,7 +4,8 @@
  * due in a run), and as many bare timer workflows with the same timers. Among the last ones
  * opened, `sample` per side have respond deadlines at known instants: `rate` per second on each
  * side, interleaved (real, then bare half a slot later) in one window that starts once both
- * sides are open, their warnings in the seconds just before it (see warningLeadMs). The real lag runs from each deadline to the escalation's row in PostgreSQL
+ * sides are open, their warnings in the seconds just before it (see warningLeadMs). The real
+ * lag runs from each deadline to the escalation's row in PostgreSQL
  * (`sla_events.recorded_at - due_at`), the bare one to its wake-up activity's own clock. Lost
  * (nothing within the grace after the window) and duplicated escalations are counted in
  * sla_events, the audit log, the outbox and the messages the webhook received. Each window also
@@ -174,6 +175,16 @@ interface EventRow {
   recorded_ms: number;
 }
 
+/** What either side reports of how it grew and how its window went: the same for real and bare. */
+function growth(grown: Grown, openBefore: number, allOpen: number): Pick<LagSide, 'openBefore' | 'grew' | 'deadlinesPerSecond' | 'earlyDeadlines'> {
+  return {
+    openBefore,
+    grew: grown.grew,
+    deadlinesPerSecond: achievedRate(grown.deadlines),
+    earlyDeadlines: grown.deadlines.filter((d) => d < allOpen).length,
+  };
+}
+
 /** Real sample orders whose level-1 respond escalation is recorded. */
 async function realRecorded(stack: Stack, ids: string[]): Promise<number> {
   const { rows } = await stack.admin.query<{ n: number }>(
@@ -240,10 +251,7 @@ async function realSide(stack: Stack, grown: Grown, openBefore: number, allOpen:
     'webhook: > 1 message': [...deliveries.values()].filter((s) => s.size > 1).length,
   };
   return {
-    openBefore,
-    grew: grown.grew,
-    deadlinesPerSecond: achievedRate(grown.deadlines),
-    earlyDeadlines: grown.deadlines.filter((d) => d < allOpen).length,
+    ...growth(grown, openBefore, allOpen),
     lagMs: percentiles(escalations.map((r) => r.lag_ms), 0),
     warningLagMs: percentiles(warnings.map((r) => r.lag_ms), 0),
     stages: stages(traces),
@@ -271,10 +279,7 @@ async function bareSide(stack: Stack, grown: Grown, openBefore: number, allOpen:
   });
   const duplicated = [...count.values()].filter((n) => n > 1).length;
   return {
-    openBefore,
-    grew: grown.grew,
-    deadlinesPerSecond: achievedRate(grown.deadlines),
-    earlyDeadlines: grown.deadlines.filter((d) => d < allOpen).length,
+    ...growth(grown, openBefore, allOpen),
     lagMs: percentiles([...first.values()], 0),
     warningLagMs: percentiles(warnings.map((w) => w.ranAt - w.at), 0),
     stages: stages(traces),

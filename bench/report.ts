@@ -1,6 +1,6 @@
 /** The run's results: their JSON shape, the targets checked against them, and the markdown table printed at the end. */
 import type { LagResult } from './escalation.js';
-import type { LatencyResult } from './latency.js';
+import type { LatencyResult, RestingLatency } from './latency.js';
 import type { CpuProfileSummary } from './profile.js';
 import type { Op } from './orders.js';
 import type { Recorded, ReplayRate } from './replay.js';
@@ -40,6 +40,11 @@ const mark = (met: boolean | null) => (met === null ? '–' : met ? 'met' : 'mis
 
 /** The reported action of the latency table. */
 export const latencyOps: Op[] = ['create', 'get', 'list', 'accept'];
+
+/** How much longer a call took through the API than straight to Temporal, at rest (ms; NaN when either side lacks it). */
+export function restingAbove(rest: RestingLatency, op: Op, m: 'p50' | 'p99'): number {
+  return (rest.api[op]?.[m] ?? NaN) - (rest.direct[op]?.[m] ?? NaN);
+}
 
 /** Check every target the run measured. */
 export function checkTargets(r: Omit<Results, 'targets'>): Target[] {
@@ -105,7 +110,7 @@ export function markdown(r: Results): string {
     }
     const rest = l.atRest;
     if (rest) {
-      const above = (m: 'p50' | 'p99') => latencyOps.map((op) => fmt((rest.api[op]?.[m] ?? NaN) - (rest.direct[op]?.[m] ?? NaN))).join(' / ');
+      const above = (m: 'p50' | 'p99') => latencyOps.map((op) => fmt(restingAbove(rest, op, m))).join(' / ');
       rows.push([
         `API above direct at rest (${rest.loops} loops one at a time), create / get / list / accept: p50; p99 ms`,
         `${above('p50')}; ${above('p99')}`,

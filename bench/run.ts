@@ -17,7 +17,7 @@ import { apiFlow, backlogCategory, bareFlow, benchPolicy } from './orders.js';
 import { rssMiB } from './proc.js';
 import { summariseProfiles } from './profile.js';
 import { bundle, record, replayRate, type Recorded } from './replay.js';
-import { checkTargets, latencyOps, markdown, type Results } from './report.js';
+import { checkTargets, latencyOps, markdown, restingAbove, type Results } from './report.js';
 import { startStack, type Stack } from './stack.js';
 import { ratio, round } from './stats.js';
 import { closedLoop, type ThroughputSide } from './throughput.js';
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     if (rate === undefined) throw new Error('the latency measurement needs the throughput measurement or --rate');
     say(`latency at rest: ${options.restLoops} loops per side, one at a time…`);
     const { workflowIds: restIds, ...atRest } = await restingLatency(s, policy, options.restLoops);
-    const extra = latencyOps.map((op) => `${op} +${round((atRest.api[op]?.p50 ?? NaN) - (atRest.direct[op]?.p50 ?? NaN), 1)}`).join(', ');
+    const extra = latencyOps.map((op) => `${op} +${round(restingAbove(atRest, op, 'p50'), 1)}`).join(', ');
     say(`  API p50 above direct (ms): ${extra}`);
     say(`latency: ${round(rate, 2)} orders/s for ${options.latencySeconds} s, every other one straight to Temporal…`);
     const loaded = await steadyLoad(s, policy, rate, options.latencySeconds, projectionRows);
