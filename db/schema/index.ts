@@ -9,3 +9,4 @@ export * from './sla-events.js';
 export * from './idempotency.js';
 export * from './complaint-policies.js';
 export * from './complaints.js';
+export * from './contacts.js';
