@@ -10,3 +10,4 @@ export * from './idempotency.js';
 export * from './complaint-policies.js';
 export * from './complaints.js';
 export * from './contacts.js';
+export * from './maintenance.js';
