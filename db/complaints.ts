@@ -5,6 +5,7 @@
 import { and, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { parseIsoDuration } from '../domain/durations.js';
 import type { Role } from '../domain/roles.js';
+import { dateStamp } from '../domain/time-zones.js';
 import type { ComplaintPolicySnapshot, ComplaintPriority } from '../workflows/complaint.contract.js';
 import type { Db } from './index.js';
 import type { ComplaintPolicyRow } from './reference.js';
@@ -15,8 +16,7 @@ export type ComplaintRow = typeof complaints.$inferSelect;
 /** Allocate a new complaint number: CP-<date in the property's zone>-<sequence, 4+ digits>. */
 export async function allocateComplaintId(db: Db, timeZone: string, at = new Date()): Promise<string> {
   const { rows } = await db.execute<{ n: string }>(sql`SELECT nextval(${sql.raw(`'${complaintNumbers.seqName}'`)}) AS n`);
-  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at).replaceAll('-', '');
-  return `CP-${date}-${String(rows[0]!.n).padStart(4, '0')}`;
+  return `CP-${dateStamp(at, timeZone)}-${String(rows[0]!.n).padStart(4, '0')}`;
 }
 
 /** Resolve a stored complaint policy's durations to milliseconds. */

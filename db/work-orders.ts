@@ -1,21 +1,16 @@
 /** Reading the work-order projection, allocating order numbers and recording idempotency keys. */
 import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { dateStamp } from '../domain/time-zones.js';
 import type { Db } from './index.js';
 import { idempotencyKeys, workOrderNumbers, workOrders } from './schema/index.js';
 
 export type WorkOrderRow = typeof workOrders.$inferSelect;
 
-/** The calendar date (YYYYMMDD) of `at` in a time zone. */
-function datePart(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  return parts.replaceAll('-', '');
-}
-
 /** Allocate a new order number: WO-<date in the property's zone>-<sequence, 4+ digits>. */
 export async function allocateWorkOrderId(db: Db, timeZone: string, at = new Date()): Promise<string> {
   const [row] = await db.execute<{ n: string }>(sql`SELECT nextval(${sql.raw(`'${workOrderNumbers.seqName}'`)}) AS n`).then((r) => r.rows);
-  return `WO-${datePart(at, timeZone)}-${String(row!.n).padStart(4, '0')}`;
+  return `WO-${dateStamp(at, timeZone)}-${String(row!.n).padStart(4, '0')}`;
 }
 
 /** SHA-256 of a request body in a stable form, to tell a true retry from a reused key. */
