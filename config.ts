@@ -20,6 +20,7 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('property-ops'),
+  REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
@@ -41,6 +42,8 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    /** Replay checks the worker runs at once (each takes a core), on `<taskQueue>-replay`. */
+    replayConcurrency: number;
     uiPort: number;
     cliPath?: string;
     testServerPath?: string;
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      replayConcurrency: e.REPLAY_CONCURRENCY,
       uiPort: e.TEMPORAL_UI_PORT,
       ...(e.TEMPORAL_CLI_PATH ? { cliPath: e.TEMPORAL_CLI_PATH } : {}),
       ...(e.TEMPORAL_TEST_SERVER_PATH ? { testServerPath: e.TEMPORAL_TEST_SERVER_PATH } : {}),

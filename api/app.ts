@@ -38,6 +38,8 @@ export interface AppDeps {
   auth: { jwtSecret: string; tokenTtl: string };
   /** How long a request waits for a worker to answer a query or finish a step (default 20 s). */
   stepTimeoutMs?: number;
+  /** How long a replay check waits for the replay worker's verdict (default 60 s). */
+  replayTimeoutMs?: number;
   logger?: FastifyBaseLogger | false;
 }
 

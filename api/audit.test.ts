@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -6,26 +7,29 @@ import { appendAudit } from '../db/audit.js';
 import { seedDemo } from '../db/seed.js';
 import { testApp, type TestApp } from '../test/harness/api.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
+import { replayWorker, timeSkippingEnv } from '../test/harness/temporal.js';
 import { workOrderWorker } from '../test/harness/work-orders.js';
 import { decodeFirst } from './processes/history.js';
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
+let replays: Worker;
+let running: Promise<unknown>;
 let t: TestApp;
 
 beforeAll(async () => {
   [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
   await seedDemo(database.db);
   worker = await workOrderWorker(env, database.db);
-  running = worker.run();
+  replays = await replayWorker(env, worker.options.taskQueue);
+  running = Promise.all([worker.run(), replays.run()]);
   t = await testApp(database.db, { temporal: env.client, taskQueue: worker.options.taskQueue });
 });
 afterAll(async () => {
   await t?.close();
   worker?.shutdown();
+  replays?.shutdown();
   await running;
   await env?.teardown();
   await database?.drop();
@@ -221,6 +225,27 @@ describe('the replay check over HTTP', () => {
     expect(divergence.eventId).toBeGreaterThan(index);
     expect(divergence.eventId).toBeLessThanOrEqual(index + 3);
     expect(divergence).toMatchObject({ locatedBy: 'history-check', got: expect.stringMatching(/removed or renumbered/) });
+  });
+
+  it('refuses a history too large to hand to the replay worker with 413, pointing to npm run replay', async () => {
+    // Random text does not compress: about 2 MB of it stays over the limit once gzipped.
+    const noise = Array.from({ length: 2_000 }, () => randomBytes(768).toString('base64'));
+    const res = await post('/v1/audit/replay', { history: { events: noise.map((text, i) => ({ eventId: String(i + 1), text })) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('npm run replay') });
+  });
+
+  it('answers 503 within its deadline when no replay worker takes the check', async () => {
+    const idle = await testApp(database.db, { temporal: env.client, taskQueue: 'nobody-polls-replays', replayTimeoutMs: 1500 });
+    try {
+      const started = Date.now();
+      const res = await idle.app.inject({ method: 'POST', url: '/v1/audit/replay', headers: await idle.as('auditor.qian'), payload: { workflowId: order.workflowId } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toMatch(/no replay worker finished it in time/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('refuses a body that is not a history with 400, and staff outside the audit roles with 403', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { buildWorkflowBundle, replayHistories, type ReplaySource } from '../api/audit/replay.js';
+import { buildWorkflowBundle, replayHistories, type ReplaySource } from '../activities/replay/replay.js';
 import { buildTimeline } from '../api/processes/timeline.js';
 
 const root = path.resolve('test/fixtures/histories');

@@ -20,9 +20,9 @@ export interface TestApp {
  * Build the API. Without `temporal`, the client is lazy and never connects: enough for
  * routes that only touch PostgreSQL.
  */
-export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number } = {}): Promise<TestApp> {
+export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number } = {}): Promise<TestApp> {
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = await buildApp({ db, temporal, taskQueue: opts.taskQueue ?? 'unused', auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
+  const app = await buildApp({ db, temporal, taskQueue: opts.taskQueue ?? 'unused', auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   return {
