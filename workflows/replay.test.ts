@@ -12,7 +12,7 @@ import { buildWorkflowBundle, replayHistories, type ReplaySource } from '../acti
 import { buildTimeline } from '../api/processes/timeline.js';
 
 const root = path.resolve('test/fixtures/histories');
-const workflowTypes = ['work-order', 'complaint'];
+const workflowTypes = ['work-order', 'complaint', 'audit-replay'];
 
 describe('committed workflow histories', () => {
   it.each(workflowTypes)('include at least one %s history', async (type) => {
