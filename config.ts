@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultReplacementRule } from './domain/maintenance.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -33,6 +34,8 @@ export const envSchema = z.object({
   TOOLS_CACHE_DIR: z.string().min(1).optional(),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAINTENANCE_REPLACEMENT_REPAIRS: z.coerce.number().int().min(1).max(1000).default(defaultReplacementRule.repairs),
+  MAINTENANCE_REPLACEMENT_MONTHS: z.coerce.number().int().min(1).max(120).default(defaultReplacementRule.months),
 });
 
 export interface Config {
@@ -54,6 +57,8 @@ export interface Config {
   dataDir: string;
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
+  /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
+  maintenance: { replacementRule: { repairs: number; months: number } };
 }
 
 /** A configuration problem, worded for the person starting the system. */
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.NOTIFY_WEBHOOK_URL ? { webhookUrl: e.NOTIFY_WEBHOOK_URL } : {}),
       ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
     },
+    maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS } },
   };
 }
 

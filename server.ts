@@ -15,6 +15,7 @@ const app = await buildApp({
   temporal,
   taskQueue: config.temporal.taskQueue,
   auth: config.auth,
+  replacementRule: config.maintenance.replacementRule,
   logger,
 });
 await app.listen({ host: config.http.host, port: config.http.port });

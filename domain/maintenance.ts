@@ -4,6 +4,7 @@
  * maintenance workflows share one list of each.
  */
 import type { WorkOrderCategory } from './categories.js';
+import type { Role } from './roles.js';
 
 /** Kinds of equipment a property keeps in its register (issue 11; PROCESSES.md §D). */
 export const equipmentKinds = [
@@ -98,3 +99,12 @@ export const pendingTaskStatuses: readonly MaintenanceTaskStatus[] = ['scheduled
 /** How a repair order came to be linked to a piece of equipment. */
 export const equipmentLinkSources = ['defect', 'manual'] as const;
 export type EquipmentLinkSource = (typeof equipmentLinkSources)[number];
+
+/**
+ * Roles that may change the equipment register, checklist templates and plans. A dispatcher
+ * may only as a supervisor of the engineering department at that property.
+ */
+export const maintenanceWriterRoles: readonly Role[] = ['admin', 'director', 'manager', 'dispatcher'];
+
+/** Equipment with at least `repairs` repair orders within `months` is due for replacement (seed 001). */
+export const defaultReplacementRule = { repairs: 3, months: 6 } as const;
