@@ -7,9 +7,9 @@ import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
 import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
-import type { NotifyTarget, StepRecord, StepResult } from '../workflows/shared/steps.js';
-import { upsertComplaint, type ComplaintProjection } from './projections/complaints.js';
-import { upsertWorkOrder, type WorkOrderProjection } from './projections/work-orders.js';
+import type { NotifyTarget, ProcessKind, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
+import { projectComplaint } from './projections/complaints.js';
+import { projectWorkOrder } from './projections/work-orders.js';
 
 interface Recipient {
   key: string;
@@ -20,7 +20,7 @@ interface Recipient {
 }
 
 /** Resolve targets to people at the moment the step is recorded (who is on the roster now). */
-async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget[]): Promise<Recipient[]> {
+async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTarget[]): Promise<Recipient[]> {
   const out = new Map<string, Recipient>();
   // Everyone active here in a targeted role or department, in one query.
   const roles = targets.flatMap((t) => (t.kind === 'role' ? [t.role] : []));
@@ -47,19 +47,17 @@ async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget
   return [...out.values()];
 }
 
-async function writeProjection(tx: Tx, step: StepRecord): Promise<void> {
-  switch (step.process) {
-    case 'work-order':
-      return upsertWorkOrder(tx, step.workflowId, step.seq, step.at, step.projection as unknown as WorkOrderProjection);
-    case 'complaint':
-      return upsertComplaint(tx, step.workflowId, step.seq, step.at, step.projection as unknown as ComplaintProjection);
-  }
-}
+/** Each process's projection writer; a new process adds its own. */
+const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Promise<void> } = {
+  'work-order': projectWorkOrder,
+  complaint: projectComplaint,
+};
 
 /** Build the recordStep activity over a database handle. */
 export function recordStepActivity(db: Db) {
-  return async function recordStep(step: StepRecord): Promise<StepResult> {
+  return async function recordStep<K extends ProcessKind>(step: StepRecordOf<K>): Promise<StepResult> {
     return db.transaction(async (tx) => {
+      const writeProjection = projections[step.process];
       await writeProjection(tx, step);
       const fresh = await appendAudit(tx, {
         occurredAt: new Date(step.at),

@@ -85,7 +85,6 @@ export function apiFlow(stack: Stack): OrderFlow {
         category: benchCategory,
         channel: 'phone',
         description: 'Water dripping from the corridor ceiling',
-        reporter: { name: 'Owner Bench', phone: '13800000000' },
       }, 201),
     );
     const id = created.id as string;
@@ -127,7 +126,6 @@ export async function orderInput(stack: Stack, policy: SlaPolicySnapshot, label:
     channel: 'phone',
     description: category === benchCategory ? 'Water dripping from the corridor ceiling' : `Bench order (${category})`,
     photos: [],
-    reporter: { name: 'Owner Bench', phone: '13800000000' },
     createdBy: { id: clerk.id, role: clerk.role, name: clerk.name },
     policy,
   };

@@ -46,6 +46,11 @@ export async function getWorkOrderRow(db: Db, id: string): Promise<WorkOrderRow 
   return row;
 }
 
+/** Several orders' rows at once (those that exist). */
+export async function getWorkOrderRows(db: Db, ids: string[]): Promise<WorkOrderRow[]> {
+  return ids.length ? db.select().from(workOrders).where(inArray(workOrders.id, ids)) : [];
+}
+
 export interface WorkOrderFilter {
   propertyIds?: string[] | undefined;
   propertyId?: string | undefined;
