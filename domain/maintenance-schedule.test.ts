@@ -283,3 +283,11 @@ describe('task windows and workflow IDs', () => {
     expect(yearBounds(2026, 'UTC')).toEqual({ startMs: at('2026-01-01T00:00:00Z'), endMs: at('2027-01-01T00:00:00Z'), fromMs: at('2026-01-01T00:00:00Z') - 1, toMs: at('2027-01-01T00:00:00Z') - 1 });
   });
 });
+
+describe('periods', () => {
+  it('rolls December over into the next year and refuses a month that does not exist', () => {
+    expect(monthBounds('2026-12', 'Asia/Shanghai')).toMatchObject({ startMs: at('2026-11-30T16:00:00Z'), endMs: at('2026-12-31T16:00:00Z') });
+    expect(() => monthBounds('2026-13', 'Asia/Shanghai')).toThrow(RangeError);
+    expect(() => yearBounds(2026, 'Mars/Olympus')).toThrow(RangeError);
+  });
+});

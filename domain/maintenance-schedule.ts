@@ -10,10 +10,12 @@
  * → Mar 31: the third is anchor + 2 months, not Feb 28 + 1 month).
  *
  * Time-zone arithmetic is luxon's (pure JavaScript over the runtime's `Intl` data; it never
- * reads the clock unless asked for "now", which this module never does).
+ * reads the clock unless asked for "now", which this module never does), as in time-zones.ts,
+ * whose local midnights bound the calendar's years and months.
  */
 import { DateTime } from 'luxon';
 import { parseIsoDuration } from './durations.js';
+import { instantAt } from './time-zones.js';
 import type { CatchUpPolicy, IntervalUnit, PlanMode } from './maintenance.js';
 
 /** What the schedule needs to know of a plan. */
@@ -257,24 +259,21 @@ export function parseTaskWorkflowId(workflowId: string): { planId: string; nomin
   return Number.isNaN(nominalDueMs) ? undefined : { planId: rest.slice(0, cut), nominalDueMs };
 }
 
-/** The instants bounding a calendar period in a zone, as (fromMs, toMs] for `occurrences`: [start, end) of the period. */
-function periodBounds(start: DateTime, unit: 'year' | 'month'): { fromMs: number; toMs: number; startMs: number; endMs: number } {
-  const startMs = start.toMillis();
-  const endMs = start.plus({ [unit + 's']: 1 }).toMillis();
-  return { fromMs: startMs - 1, toMs: endMs - 1, startMs, endMs };
+/** A period [startMs, endMs) as the (fromMs, toMs] that `occurrences` takes. */
+function period(start: Date, end: Date): { fromMs: number; toMs: number; startMs: number; endMs: number } {
+  return { fromMs: start.getTime() - 1, toMs: end.getTime() - 1, startMs: start.getTime(), endMs: end.getTime() };
 }
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 /** A calendar year in a time zone: from its first instant (included) to the next year's (excluded). */
 export function yearBounds(year: number, timeZone: string) {
-  const start = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: timeZone });
-  if (!start.isValid) throw new RangeError(`no year ${year} in time zone ${timeZone}`);
-  return periodBounds(start, 'year');
+  return period(instantAt(`${pad(year, 4)}-01-01`, timeZone), instantAt(`${pad(year + 1, 4)}-01-01`, timeZone));
 }
 
 /** A calendar month (`YYYY-MM`) in a time zone: from its first instant (included) to the next month's (excluded). */
 export function monthBounds(month: string, timeZone: string) {
-  const [y, m] = month.split('-').map(Number);
-  const start = DateTime.fromObject({ year: y, month: m, day: 1 }, { zone: timeZone });
-  if (!start.isValid) throw new RangeError(`no month ${month} in time zone ${timeZone}`);
-  return periodBounds(start, 'month');
+  const [y = Number.NaN, m = Number.NaN] = month.split('-').map(Number);
+  const next = m === 12 ? `${pad(y + 1, 4)}-01` : `${pad(y, 4)}-${pad(m + 1, 2)}`;
+  return period(instantAt(`${month}-01`, timeZone), instantAt(`${next}-01`, timeZone));
 }
