@@ -14,9 +14,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const deliverNotifications = deliverNotificationsActivity(deps.db, deps.notifier);
   return {
     /** Write one process step: projection, audit row, SLA event record, outbox rows, in one transaction. */
-    recordStep: recordStepActivity(deps.db),
+    recordStep: recordStepActivity(deps.db, deliverNotifications),
     /** Pick the least-loaded active field worker of a department (automatic dispatch). */
     assignTechnician: assignTechnicianActivity(deps.db),
     /** The SLA policy in force now for a property and category. */
@@ -24,6 +25,6 @@ export function createActivities(deps: ActivityDeps) {
     /** The complaint policy in force now for a property and priority. */
     loadComplaintPolicy: loadComplaintPolicyActivity(deps.db),
     /** Send outbox rows through the configured channel. */
-    deliverNotifications: deliverNotificationsActivity(deps.db, deps.notifier),
+    deliverNotifications,
   };
 }

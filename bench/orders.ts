@@ -85,6 +85,7 @@ export function apiFlow(stack: Stack): OrderFlow {
         category: benchCategory,
         channel: 'phone',
         description: 'Water dripping from the corridor ceiling',
+        reporter: { name: 'Owner Bench', phone: '13800000000' },
       }, 201),
     );
     const id = created.id as string;

@@ -80,7 +80,6 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<{ compla
   await p.open({
     category: state.category,
     clocks: ['respond', 'resolve'],
-    detail: { channel: input.channel, category: input.category, priority: input.priority, urgent: input.urgent, location: input.location },
     notify: { targets: [{ kind: 'department', department: 'management' }], template: 'complaint.received', payload: c.payload({ channel: input.channel }) },
   });
   await p.runToEnd(() => Promise.all(c.childSteps));

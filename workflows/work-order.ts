@@ -68,7 +68,8 @@ export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderI
   await p.open({
     category: state.category,
     clocks: ['respond', 'arrive', 'complete'],
-    detail: { channel: input.channel, category: input.category, priority: input.priority, location: input.location, photos: input.photos.length },
+    // What was received is the projection's identity, which this first step carries.
+    detail: { photos: input.photos.length },
   });
   await autoDispatch(o);
   await p.runToEnd();

@@ -10,10 +10,10 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
@@ -36,7 +36,7 @@ import {
   type SlaEventRecord,
   type StepNotification,
   type StepOutcome,
-  type StepRecordOf,
+  type StepInput,
   type StepResult,
   type TimelineEntry,
 } from './steps.js';
@@ -145,7 +145,6 @@ export interface StepHandlers<Args> {
 
 /** The process kit for one workflow run. */
 export function createProcess<K extends ProcessKind, S extends string, A extends string, C extends string>(spec: ProcessSpec<K, S, A, C>) {
-  const { workflowId } = workflowInfo();
   const { state, table } = spec;
   const clocks: SlaClocks = emptyClocks();
   let changes = 0;
@@ -153,6 +152,8 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   // Steps carry the projection's identity until one of them has been written: a step taken
   // while the first is still being recorded may reach the database first.
   let identityWritten = false;
+  // The search attributes as last upserted, so a step upserts only what changed.
+  const upserted: { status?: string; assignee?: string } = {};
 
   /** Record one step: timeline, search attributes, then projection + audit + outbox in one activity. */
   const record = async (action: string, actor: Actor, opts: StepOptions & { from?: S } = {}): Promise<StepResult> => {
@@ -164,13 +165,18 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     const moved = from !== undefined && to !== undefined ? { from, to } : {};
     const said = { ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.detail ? { detail: opts.detail } : {}) };
     state.timeline.push({ seq: state.seq, at, action, actor, ...moved, ...said });
-    upsertSearchAttributes([
-      { key: processStatusKey, value: state.status },
-      { key: assigneeKey, value: spec.assignee()?.id ?? 'unassigned' },
-    ]);
-    const step: StepRecordOf<K> = {
+    // Runs started before this change upserted both attributes on every step and delivered
+    // every step's notifications in an activity of their own; they replay that way.
+    const lean = patched('lean-steps');
+    const assignee = spec.assignee()?.id ?? 'unassigned';
+    const changedAttributes = [
+      ...(!lean || upserted.status !== state.status ? [{ key: processStatusKey, value: state.status }] : []),
+      ...(!lean || upserted.assignee !== assignee ? [{ key: assigneeKey, value: assignee }] : []),
+    ];
+    if (changedAttributes.length) upsertSearchAttributes(changedAttributes);
+    Object.assign(upserted, { status: state.status, assignee });
+    const step: StepInput<K> = {
       process: spec.kind,
-      workflowId,
       propertyId: state.propertyId,
       seq: state.seq,
       at,
@@ -185,9 +191,9 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     };
     const result = await recordStep(step);
     identityWritten = true;
-    if (result.outboxIds.length) {
-      deliveries.push(deliverNotifications({ ids: result.outboxIds }).catch(() => undefined));
-    }
+    // The step itself tried to deliver its notifications; what it could not is retried here.
+    const owed = lean ? result.pending : result.outboxIds;
+    if (owed.length) deliveries.push(deliverNotifications({ ids: owed }).catch(() => undefined));
     return result;
   };
 
@@ -346,13 +352,13 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   };
 
   /** The start-up sequence: search attributes, the first clocks, and the receipt step. */
-  const open = async (o: { category: string; clocks: readonly C[]; detail: Record<string, unknown>; notify?: StepNotification }): Promise<void> => {
+  const open = async (o: { category: string; clocks: readonly C[]; detail?: Record<string, unknown>; notify?: StepNotification }): Promise<void> => {
     upsertSearchAttributes([
       { key: propertyIdKey, value: state.propertyId },
       { key: categoryKey, value: o.category },
     ]);
     startClocks(o.clocks, state.createdAt);
-    await record('receive', state.createdBy, { detail: o.detail, ...(o.notify ? { notify: o.notify } : {}) });
+    await record('receive', state.createdBy, { ...(o.detail ? { detail: o.detail } : {}), ...(o.notify ? { notify: o.notify } : {}) });
   };
 
   /**

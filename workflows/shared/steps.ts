@@ -153,6 +153,9 @@ export interface StepRecordBase {
  */
 export type StepRecordOf<K extends ProcessKind> = StepRecordBase & { process: K; identity?: ProcessProjections[K]['identity']; live: ProcessProjections[K]['live'] };
 
+/** A step as the workflow hands it over: the activity knows the workflow it runs for. */
+export type StepInput<K extends ProcessKind> = Omit<StepRecordOf<K>, 'workflowId'>;
+
 /** A step record of any process. */
 export type StepRecord = { [K in ProcessKind]: StepRecordOf<K> }[ProcessKind];
 
@@ -162,6 +165,8 @@ export interface StepResult {
   outboxIds: number[];
   /** People the notification was addressed to. */
   recipients: number;
+  /** Outbox rows of this step not delivered yet, for the retrying delivery activity. */
+  pending: number[];
 }
 
 /**
