@@ -135,7 +135,9 @@ export const maintenanceTasks = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
   (t) => [
-    index('maintenance_tasks_property_due_idx').on(t.propertyId, t.nominalDue),
+    // In the task list's order (newest due first, then ID), so a page is read from the index
+    // without a sort; compliance's range on (property, nominal_due) reads it too.
+    index('maintenance_tasks_property_due_idx').on(t.propertyId, t.nominalDue.desc().nullsFirst(), t.workflowId.desc().nullsFirst()),
     index('maintenance_tasks_plan_due_idx').on(t.planId, t.nominalDue),
     index('maintenance_tasks_equipment_idx').on(t.equipmentId),
   ],
