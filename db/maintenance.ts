@@ -196,16 +196,21 @@ export interface ReplacementRule {
   months: number;
 }
 
+/** The tasks that maintain a piece of equipment: its own, and those of plans covering every piece of its kind at its property. */
+export function tasksCovering(item: Pick<EquipmentRow, 'id' | 'propertyId' | 'kind'>): SQL {
+  return or(
+    eq(maintenanceTasks.equipmentId, item.id),
+    and(isNull(maintenanceTasks.equipmentId), eq(maintenanceTasks.propertyId, item.propertyId), eq(maintenanceTasks.equipmentKind, item.kind)),
+  )!;
+}
+
 /**
  * What a piece of equipment went through: its maintenance tasks (its own, and those of
  * plans covering every piece of its kind at its property), the defects they found, the
  * repair orders linked to it, and whether the repair count flags it for replacement.
  */
 export async function equipmentHistory(db: Db, item: EquipmentRow, rule: ReplacementRule, now = new Date()) {
-  const coversItem = or(
-    eq(maintenanceTasks.equipmentId, item.id),
-    and(isNull(maintenanceTasks.equipmentId), eq(maintenanceTasks.propertyId, item.propertyId), eq(maintenanceTasks.equipmentKind, item.kind)),
-  );
+  const coversItem = tasksCovering(item);
   const windowStart = new Date(now);
   windowStart.setUTCMonth(windowStart.getUTCMonth() - rule.months);
   const [[taskCount], tasks, links, [recent]] = await Promise.all([
@@ -411,6 +416,16 @@ export async function activePlans(db: Db, propertyId: string): Promise<Maintenan
     .from(maintenancePlans)
     .where(and(eq(maintenancePlans.propertyId, propertyId), eq(maintenancePlans.status, 'active')))
     .orderBy(asc(maintenancePlans.createdAt));
+}
+
+/** Every plan whose workflow should be running (active or paused), oldest first. */
+export async function livePlanIds(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: maintenancePlans.id })
+    .from(maintenancePlans)
+    .where(inArray(maintenancePlans.status, ['active', 'paused']))
+    .orderBy(asc(maintenancePlans.createdAt));
+  return rows.map((r) => r.id);
 }
 
 export type PlanChange = Partial<NewPlan> & { status?: 'active' | 'paused' | 'retired'; reason?: string };
