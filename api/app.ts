@@ -26,6 +26,7 @@ import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import type { PlanEngine } from './maintenance-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
+import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
 import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(checklistTemplateRoutes);
       await v1.register(maintenancePlanRoutes);
       await v1.register(maintenanceRoutes);
+      await v1.register(maintenanceTaskRoutes);
     },
     { prefix: '/v1' },
   );
