@@ -5,6 +5,7 @@ import { assignTechnicianActivity } from './dispatch.js';
 import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
+import { defectRepairedActivity, loadMaintenancePlanActivity, prepareDefectOrderActivity } from './maintenance.js';
 import { recordStepActivity } from './record-step.js';
 
 export interface ActivityDeps {
@@ -26,5 +27,11 @@ export function createActivities(deps: ActivityDeps) {
     loadComplaintPolicy: loadComplaintPolicyActivity(deps.db),
     /** Send outbox rows through the configured channel. */
     deliverNotifications,
+    /** A maintenance plan as its engine runs it: schedule, window, checklist, who, last completion. */
+    loadMaintenancePlan: loadMaintenancePlanActivity(deps.db),
+    /** The repair order a failed checklist item starts, linked to its equipment. */
+    prepareDefectOrder: prepareDefectOrderActivity(deps.db),
+    /** Equipment back in service once no repair order raised by a defect on it is open. */
+    defectRepaired: defectRepairedActivity(deps.db),
   };
 }

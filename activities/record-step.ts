@@ -10,6 +10,7 @@ import type { Db } from '../db/index.js';
 import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
+import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
 interface Recipient {
@@ -52,6 +53,7 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
 const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Promise<void> } = {
   'work-order': projectWorkOrder,
   complaint: projectComplaint,
+  'maintenance-task': projectMaintenanceTask,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */

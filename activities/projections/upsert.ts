@@ -5,9 +5,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/audit.js';
-import type { complaints, workOrders } from '../../db/schema/index.js';
+import type { complaints, maintenanceTasks, workOrders } from '../../db/schema/index.js';
 
-type ProjectionTable = typeof workOrders | typeof complaints;
+type ProjectionTable = typeof workOrders | typeof complaints | typeof maintenanceTasks;
 
 /** The step a projection write belongs to. */
 export interface ProjectedStep {
@@ -44,8 +44,8 @@ export async function project<T extends ProjectionTable>(tx: Tx, table: T, step:
     .update(into)
     .set(changing)
     .where(and(eq(table.workflowId, step.workflowId), sql`${table.seq} < ${step.seq}`))
-    .returning({ id: table.id });
+    .returning({ workflowId: table.workflowId });
   if (written.length) return;
-  const [exists] = await tx.select({ id: table.id }).from(into).where(eq(table.workflowId, step.workflowId));
+  const [exists] = await tx.select({ workflowId: table.workflowId }).from(into).where(eq(table.workflowId, step.workflowId));
   if (!exists) throw new ProjectionNotReadyError(step.workflowId);
 }
