@@ -1,8 +1,9 @@
 /**
  * On the real dev server, with a plan measured in seconds: no worker runs across three due
  * times, and the worker that comes back starts exactly those three tasks, flagged late; a
- * second restart starts none of them again. (The time-skipping server cannot show this: it
- * holds its clock while a workflow task waits for a worker.)
+ * second restart starts none of them again; and a pause whose occurrences are recorded as
+ * skipped with its reason. (The time-skipping server cannot show the first: it holds its
+ * clock while a workflow task waits for a worker.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,8 +68,8 @@ describe('a maintenance plan whose worker is down across three due times', () =>
     first.shutdown();
     await firstRun;
 
-    // Three more occurrences fall due while no worker runs.
-    await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 1_000));
+    // Three more occurrences fall due while no worker runs (the last of them more than the 2 s a timer may lag before it counts as late).
+    await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 3_000));
     const second = await workOrderWorker(env, database.db, { taskQueue });
     await second.runUntil(async () => {
       const caught = await eventually(async () => upTo(await tasks(), 3), (r) => r.length === 4, 'the three missed occurrences', (r) => `${r?.length} tasks`);
@@ -81,6 +82,59 @@ describe('a maintenance plan whose worker is down across three due times', () =>
       const again = upTo(await tasks(), 3);
       expect(again.map((t) => t.workflow_id)).toHaveLength(4);
       expect(new Set(again.map((t) => t.workflow_id)).size).toBe(4);
+      await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      await handle.result();
+    });
+    for (const t of await tasks()) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
+  });
+
+  it('records the occurrences of a pause as skipped with its reason, and applies an edit from the next occurrence', async () => {
+    const manager = await actor(database.db, 'manager.zhou');
+    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
+    const anchor = Date.now() + 1_500;
+    const plan = await createPlan(
+      database.db,
+      'harbour-view',
+      {
+        name: 'Pump check, paused (test)',
+        equipmentId: pump!.id,
+        equipmentKind: 'water_pump',
+        mode: 'fixed',
+        every: 3,
+        unit: 'seconds',
+        anchor: new Date(anchor),
+        opensBefore: 'PT0S',
+        overdueAfter: 'PT1M',
+        assignee: { department: 'engineering' },
+        templateCode: 'pump-monthly',
+        templateVersion: null,
+        catchUp: 'all',
+        outOfServiceOnDefect: false,
+      },
+      manager,
+    );
+    type Row = TaskRow & { status: string; skipped_reason: string | null; plan_revision: number; overdue_at: Date };
+    const tasks = async () => (await database.pool.query<Row>('SELECT * FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
+    const worker = await workOrderWorker(env, database.db);
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue: worker.options.taskQueue, args: [{ planId: plan.id }] });
+      await eventually(tasks, (r) => r.length === 1, 'the first task');
+      await changePlan(database.db, plan.id, { status: 'paused', reason: 'pump room flooded' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      // Two occurrences (3 s apart) fall due during the pause.
+      await new Promise((r) => setTimeout(r, 6_500));
+      const paused = await eventually(tasks, (r) => r.length >= 3 && r.slice(1, 3).every((t) => t.status === 'skipped'), 'two occurrences during the pause', (r) => `${r?.map((t) => t.status).join(', ')}`);
+      expect(paused.slice(1, 3).map((t) => [t.status, t.skipped_reason])).toEqual([
+        ['skipped', 'pump room flooded'],
+        ['skipped', 'pump room flooded'],
+      ]);
+      await changePlan(database.db, plan.id, { status: 'active', overdueAfter: 'PT2M', reason: 'pumps back' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      const resumed = await eventually(tasks, (r) => r.some((t) => t.status !== 'skipped' && t.plan_revision > paused[0]!.plan_revision), 'an occurrence after the pause', (r) => `${r?.map((t) => t.status).join(', ')}`);
+      const next = resumed.find((t) => t.status !== 'skipped' && t.plan_revision > paused[0]!.plan_revision)!;
+      expect(next.overdue_at.getTime() - next.nominal_due.getTime()).toBe(120_000);
+      expect(resumed[0]!.overdue_at.getTime() - resumed[0]!.nominal_due.getTime()).toBe(60_000);
       await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
       await handle.signal(planChangedSignal);
       await handle.result();
