@@ -2,10 +2,13 @@
  * What every process resource shares in its API shape: ISO times, actors, SLA deadlines,
  * timelines, and the keyset cursors and filters of its list.
  */
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { roles } from '../domain/roles.js';
+import type { Contact } from '../db/contacts.js';
+import { roles, type Actor } from '../domain/roles.js';
 import type { SlaClockView } from '../workflows/sla/clocks.js';
-import type { TimelineEntry } from '../workflows/shared/steps.js';
+import type { ProcessLocation, TimelineEntry } from '../workflows/shared/steps.js';
+import { maskPhone } from './common.js';
 import { badRequest } from './errors.js';
 
 /** An instant on the wire. */
@@ -88,4 +91,98 @@ export function decodeCursor(cursor: string): ListCursor {
   const createdAt = new Date(at ?? '');
   if (!id || Number.isNaN(createdAt.getTime())) throw badRequest('querystring.cursor', 'is not a cursor this API gave out');
   return { createdAt, id };
+}
+
+/** What a list item of every reported problem (a repair, a complaint) holds, whatever its kind. */
+export const reportSummaryShape = {
+  id: z.string(),
+  propertyId: z.string(),
+  location: z.string().nullable(),
+  category: z.string(),
+  priority: z.string(),
+  channel: z.string(),
+  description: z.string(),
+  status: z.string(),
+  escalationLevel: z.number(),
+  nextDeadline: isoSchema.nullable(),
+  overdue: z.boolean(),
+  satisfaction: z.number().nullable(),
+  createdAt: isoSchema,
+  updatedAt: isoSchema,
+  closedAt: isoSchema.nullable(),
+};
+
+/** A reported problem's projection row, as its list reads it. */
+export interface ReportRow {
+  id: string;
+  propertyId: string;
+  unitCode: string | null;
+  commonArea: string | null;
+  category: string;
+  priority: string;
+  channel: string;
+  description: string;
+  status: string;
+  escalationLevel: number;
+  nextDeadline: Date | null;
+  satisfaction: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
+
+/** The list item fields every reported problem shares, from its projection row. */
+export function summariseReport(row: ReportRow) {
+  return {
+    id: row.id,
+    propertyId: row.propertyId,
+    location: row.unitCode ?? row.commonArea,
+    category: row.category,
+    priority: row.priority,
+    channel: row.channel,
+    description: row.description,
+    status: row.status,
+    escalationLevel: row.escalationLevel,
+    nextDeadline: row.nextDeadline?.toISOString() ?? null,
+    overdue: row.nextDeadline !== null && row.nextDeadline.getTime() < Date.now(),
+    satisfaction: row.satisfaction,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    closedAt: row.closedAt?.toISOString() ?? null,
+  };
+}
+
+/** What every reported problem's live state shows, whatever its kind. */
+interface ReportState {
+  propertyId: string;
+  location: ProcessLocation;
+  description: string;
+  deadlines: SlaClockView[];
+  satisfaction?: number;
+  policy: { version: number };
+  createdBy: Actor;
+  createdAt: number;
+  closedAt?: number;
+  timeline: TimelineEntry[];
+}
+
+/**
+ * The detail fields every reported problem shares: ISO times, its clocks and steps, and the
+ * contact of whoever raised it for staff who call back (the phone masked for auditors).
+ */
+export function presentReport(state: ReportState, contact: Contact | undefined, req: FastifyRequest) {
+  const phone = contact?.phone ?? null;
+  return {
+    propertyId: state.propertyId,
+    location: state.location,
+    description: state.description,
+    contact: { name: contact?.name ?? '', phone: req.user.role === 'auditor' ? maskPhone(phone) : phone },
+    deadlines: presentDeadlines(state.deadlines),
+    satisfaction: state.satisfaction ?? null,
+    policyVersion: state.policy.version,
+    createdBy: state.createdBy,
+    createdAt: iso(state.createdAt),
+    closedAt: isoOrNull(state.closedAt),
+    timeline: presentTimeline(state.timeline),
+  };
 }

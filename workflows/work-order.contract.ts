@@ -76,17 +76,18 @@ export interface EscalationRecord {
 /** The work-order projection's fixed part, written with the order's first step. */
 export type WorkOrderIdentity = ReportIdentity;
 
-/** The work-order projection's changing part, written with every step. */
+/** The work-order projection's changing part, written with every step; a field absent from a step keeps its column as it was. */
 export interface WorkOrderLive {
   status: WorkOrderStatus;
-  assigneeId: string | null;
-  assigneeName: string | null;
+  // Absent until set (none of them is ever unset): every step's record stays short.
+  assigneeId?: string;
+  assigneeName?: string;
   assignmentRound: number;
   rectifications: number;
   escalationLevel: number;
   nextDeadline: number | null;
-  satisfaction: number | null;
-  closedAt: number | null;
+  satisfaction?: number;
+  closedAt?: number;
 }
 
 /** The state of an order as the workflow holds it; queries return it whole. */

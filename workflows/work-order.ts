@@ -107,14 +107,13 @@ function workOrder(input: WorkOrderInput): WorkOrder {
     identity: () => reportIdentity(state.orderId, state),
     live: (view) => ({
       status: state.status,
-      assigneeId: state.assignee?.id ?? null,
-      assigneeName: state.assignee?.name ?? null,
+      ...(state.assignee ? { assigneeId: state.assignee.id, assigneeName: state.assignee.name } : {}),
       assignmentRound: state.assignmentRound,
       rectifications: state.rectifications.count,
       escalationLevel: Math.max(recording.level, ...state.escalations.map((e) => e.level)),
       nextDeadline: nextDeadline(view),
-      satisfaction: state.satisfaction ?? null,
-      closedAt: state.closedAt ?? null,
+      ...(state.satisfaction !== undefined ? { satisfaction: state.satisfaction } : {}),
+      ...(state.closedAt !== undefined ? { closedAt: state.closedAt } : {}),
     }),
     sla: {
       warningTargets: (e) => (e.clock === 'revisit' ? revisitRoles.map((role): NotifyTarget => ({ kind: 'role', role })) : assigneeTargets(state)),

@@ -9,6 +9,7 @@ const at = (v: number | null) => (v === null ? null : new Date(v));
 /** Project one work-order step. */
 export async function projectWorkOrder(tx: Tx, step: StepRecordOf<'work-order'>): Promise<void> {
   const { identity, live } = step;
-  const changing = { ...live, nextDeadline: at(live.nextDeadline), closedAt: at(live.closedAt), updatedAt: new Date(step.at), seq: step.seq };
+  const { closedAt, ...rest } = live;
+  const changing = { ...rest, nextDeadline: at(live.nextDeadline), ...(closedAt !== undefined ? { closedAt: new Date(closedAt) } : {}), updatedAt: new Date(step.at), seq: step.seq };
   await project(tx, workOrders, step, identity && { ...changing, ...identityColumns(step, identity) }, changing);
 }

@@ -41,11 +41,10 @@ import {
 import type { StepOutcome } from '../../workflows/shared/steps.js';
 import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
-import { maskPhone } from '../common.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
 import { processPlace } from '../process-calls.js';
 import { claimId, processResource } from '../process-resource.js';
-import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
+import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
   addWorkOrderBody,
   assignBody,
@@ -67,23 +66,20 @@ import {
 
 /** The workflow's state in the API's shape: ISO times, the complainant's contact for staff who call back (masked for auditors), each repair order's progress. */
 function present(state: ComplaintState, contact: Contact | undefined, orders: Map<string, WorkOrderRow>, req: FastifyRequest): z.infer<typeof complaint> {
-  const phone = contact?.phone ?? null;
+  const { contact: complainant, ...report } = presentReport(state, contact, req);
   return {
+    ...report,
     id: state.complaintId,
     workflowId: complaintWorkflowId(state.complaintId),
-    propertyId: state.propertyId,
-    location: state.location,
     category: state.category,
     priority: state.priority,
     urgent: state.urgent,
     channel: state.channel,
-    description: state.description,
-    complainant: { name: contact?.name ?? '', phone: req.user.role === 'auditor' ? maskPhone(phone) : phone },
+    complainant,
     status: state.status,
     department: state.department ?? null,
     handler: state.handler ?? null,
     assignmentRound: state.assignmentRound,
-    deadlines: presentDeadlines(state.deadlines),
     escalationLevel: state.escalationLevel,
     escalations: state.escalations.map((e) => ({ ...e, deadline: iso(e.deadline), firedAt: iso(e.firedAt) })),
     responses: state.responses.map((r) => ({ ...r, at: iso(r.at) })),
@@ -112,40 +108,20 @@ function present(state: ComplaintState, contact: Contact | undefined, orders: Ma
           : null,
       };
     }),
-    satisfaction: state.satisfaction ?? null,
     ...(state.closeReason ? { closeReason: state.closeReason } : {}),
     ...(state.withdrawReason ? { withdrawReason: state.withdrawReason } : {}),
-    policyVersion: state.policy.version,
-    createdBy: state.createdBy,
-    createdAt: iso(state.createdAt),
-    closedAt: isoOrNull(state.closedAt),
-    timeline: presentTimeline(state.timeline),
   };
 }
 
 function summarise(row: ComplaintRow): z.infer<typeof complaintSummary> {
   return {
-    id: row.id,
-    propertyId: row.propertyId,
-    location: row.unitCode ?? row.commonArea,
-    category: row.category,
-    priority: row.priority,
-    channel: row.channel,
-    description: row.description,
-    status: row.status,
+    ...summariseReport(row),
     department: row.department,
     handler: row.handlerId && row.handlerName ? { id: row.handlerId, name: row.handlerName } : null,
-    escalationLevel: row.escalationLevel,
     reopens: row.reopens,
     openWorkOrders: row.openWorkOrders,
-    nextDeadline: row.nextDeadline?.toISOString() ?? null,
-    overdue: row.nextDeadline !== null && row.nextDeadline.getTime() < Date.now(),
     respondedAt: row.respondedAt?.toISOString() ?? null,
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    satisfaction: row.satisfaction,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    closedAt: row.closedAt?.toISOString() ?? null,
   };
 }
 

@@ -4,7 +4,7 @@ import { departmentCodes, workOrderCategories } from '../../domain/categories.js
 import { complaintCategories, complaintChannels, complaintPriorities, complaintStatuses } from '../../workflows/complaint.contract.js';
 import { workOrderPriorities } from '../../workflows/work-order.contract.js';
 import { phone, propertyId } from '../common.js';
-import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
+import { actorSchema, csv, deadlineSchema, isoSchema, reportSummaryShape, timelineSchema } from '../process-views.js';
 import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
 
 export { idempotencyHeaders };
@@ -124,27 +124,13 @@ export const complaint = z
 
 export const complaintSummary = z
   .object({
-    id: z.string(),
-    propertyId: z.string(),
-    location: z.string().nullable(),
-    category: z.string(),
-    priority: z.string(),
-    channel: z.string(),
-    description: z.string(),
-    status: z.string(),
+    ...reportSummaryShape,
     department: z.string().nullable(),
     handler: z.object({ id: z.string(), name: z.string() }).nullable(),
-    escalationLevel: z.number(),
     reopens: z.number(),
     openWorkOrders: z.number(),
-    nextDeadline: isoSchema.nullable(),
-    overdue: z.boolean(),
     respondedAt: isoSchema.nullable(),
     resolvedAt: isoSchema.nullable(),
-    satisfaction: z.number().nullable(),
-    createdAt: isoSchema,
-    updatedAt: isoSchema,
-    closedAt: isoSchema.nullable(),
   })
   .meta({ id: 'ComplaintSummary' });
 

@@ -28,11 +28,10 @@ import {
   type WorkOrderState,
 } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
-import { maskPhone } from '../common.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace } from '../process-calls.js';
 import { processResource } from '../process-resource.js';
-import { decodeCursor, encodeCursor, isoOrNull, iso, presentDeadlines, presentTimeline } from '../process-views.js';
+import { decodeCursor, encodeCursor, iso, presentReport, summariseReport } from '../process-views.js';
 import {
   completeBody,
   createWorkOrderBody,
@@ -50,55 +49,32 @@ import {
 
 /** The workflow's state in the API's shape: ISO times, the reporter's contact for staff who call back (masked for auditors). */
 function present(state: WorkOrderState, contact: Contact | undefined, req: FastifyRequest): z.infer<typeof workOrder> {
-  const phone = contact?.phone ?? null;
+  const { contact: reporter, ...report } = presentReport(state, contact, req);
   return {
+    ...report,
     id: state.orderId,
     workflowId: workOrderWorkflowId(state.orderId),
-    propertyId: state.propertyId,
-    location: state.location,
     category: state.category,
     priority: state.priority,
     channel: state.channel,
-    description: state.description,
     photos: state.photos,
-    reporter: { name: contact?.name ?? '', phone: req.user.role === 'auditor' ? maskPhone(phone) : phone },
+    reporter,
     status: state.status,
     ...(state.holdReason ? { holdReason: state.holdReason } : {}),
     assignee: state.assignee ?? null,
-    deadlines: presentDeadlines(state.deadlines),
     escalations: state.escalations.map((e) => ({ ...e, deadline: iso(e.deadline), firedAt: iso(e.firedAt) })),
     rectifications: { count: state.rectifications.count, reasons: state.rectifications.reasons.map((r) => ({ ...r, at: iso(r.at) })) },
     completion: state.completion ? { ...state.completion, at: iso(state.completion.at) } : null,
     revisits: state.revisits.map((r) => ({ ...r, at: iso(r.at) })),
-    satisfaction: state.satisfaction ?? null,
     ...(state.cancelReason ? { cancelReason: state.cancelReason } : {}),
-    policyVersion: state.policy.version,
-    createdBy: state.createdBy,
-    createdAt: iso(state.createdAt),
-    closedAt: isoOrNull(state.closedAt),
-    timeline: presentTimeline(state.timeline),
   };
 }
 
 function summarise(row: WorkOrderRow): z.infer<typeof workOrderSummary> {
   return {
-    id: row.id,
-    propertyId: row.propertyId,
-    location: row.unitCode ?? row.commonArea,
-    category: row.category,
-    priority: row.priority,
-    channel: row.channel,
-    description: row.description,
-    status: row.status,
+    ...summariseReport(row),
     assignee: row.assigneeId && row.assigneeName ? { id: row.assigneeId, name: row.assigneeName } : null,
     rectifications: row.rectifications,
-    escalationLevel: row.escalationLevel,
-    nextDeadline: row.nextDeadline?.toISOString() ?? null,
-    overdue: row.nextDeadline !== null && row.nextDeadline.getTime() < Date.now(),
-    satisfaction: row.satisfaction,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    closedAt: row.closedAt?.toISOString() ?? null,
   };
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { workOrderCategories } from '../../domain/categories.js';
 import { workOrderChannels, workOrderPriorities, workOrderStatuses } from '../../workflows/work-order.contract.js';
 import { phone, propertyId } from '../common.js';
-import { actorSchema, cursorQuery, csv, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
+import { actorSchema, cursorQuery, csv, deadlineSchema, isoSchema, limitQuery, reportSummaryShape, timelineSchema } from '../process-views.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -79,23 +79,9 @@ export const workOrder = z
 
 export const workOrderSummary = z
   .object({
-    id: z.string(),
-    propertyId: z.string(),
-    location: z.string().nullable(),
-    category: z.string(),
-    priority: z.string(),
-    channel: z.string(),
-    description: z.string(),
-    status: z.string(),
+    ...reportSummaryShape,
     assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
     rectifications: z.number(),
-    escalationLevel: z.number(),
-    nextDeadline: isoSchema.nullable(),
-    overdue: z.boolean(),
-    satisfaction: z.number().nullable(),
-    createdAt: isoSchema,
-    updatedAt: isoSchema,
-    closedAt: isoSchema.nullable(),
   })
   .meta({ id: 'WorkOrderSummary' });
 

@@ -235,7 +235,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     setHandler(
       update,
       async (args: Args) => {
-        const before = { status: state.status, steps: state.timeline.length };
+        const before = { steps: state.timeline.length };
         if (!h.alreadyApplied?.(args)) await h.run(args);
         return outcome(before);
       },
@@ -250,11 +250,10 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     );
   };
 
-  const outcome = (before: { status: S; steps: number }): StepOutcome => ({
+  const outcome = (before: { steps: number }): StepOutcome => ({
     status: state.status,
     seq: state.seq,
     recorded: state.timeline.slice(before.steps).map((e) => e.action),
-    ...(before.status !== state.status ? { from: before.status, to: state.status } : {}),
   });
 
   const startClocks = (names: readonly C[], now: number): void => {

@@ -173,7 +173,7 @@ export interface StepResult {
 
 /**
  * What a staff step (a workflow update) returns: the status after it, the sequence number of
- * the last step recorded, and what it changed. Small on purpose: histories keep every
+ * the last step recorded, and the steps it recorded (what changed). Small on purpose: histories keep every
  * update's result for ever; the API reads details from the query or the projection.
  */
 export interface StepOutcome {
@@ -181,9 +181,6 @@ export interface StepOutcome {
   seq: number;
   /** The steps this update recorded, in order (e.g. `rectify`, `rectification.escalated`). */
   recorded: string[];
-  /** Set when the status changed. */
-  from?: string;
-  to?: string;
 }
 
 /** The actor of steps nobody took by hand: SLA clocks, automatic dispatch. */
