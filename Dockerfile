@@ -11,6 +11,8 @@ RUN npm ci --omit=dev && npm cache clean --force
 
 # Left owned by root: the app user can read its code but not rewrite it.
 COPY . .
+# The workflow bundle, built once here: the worker loads it instead of bundling at every start.
+RUN npm run build
 
 USER node
 EXPOSE 3000

@@ -1,5 +1,4 @@
 /** The worker process: runs workflow code and activities on the task queue. Wiring only. */
-import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { bootConfig } from './config.js';
@@ -7,6 +6,7 @@ import { createDb, runMigrations } from './db/index.js';
 import { createLogger } from './logger.js';
 import { createNotifier } from './activities/notifier.js';
 import { connectWorker } from './temporal.js';
+import { staleBundleReason, workflowBundlePath, workflowsPath } from './scripts/workflow-bundle.js';
 
 const config = bootConfig();
 const logger = createLogger(config.logLevel, 'worker');
@@ -19,11 +19,13 @@ Runtime.install({
 const database = createDb(config.database.url);
 await runMigrations(database);
 const connection = await connectWorker(config.temporal, logger);
+const stale = await staleBundleReason();
+if (stale) logger.info(`${stale}: bundling the workflow code now (run \`npm run build\` to start faster)`);
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+  ...(stale ? { workflowsPath } : { workflowBundle: { codePath: workflowBundlePath } }),
   activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
 });
 logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

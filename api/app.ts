@@ -20,7 +20,7 @@ import { authenticate, authPlugin } from './auth.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { installErrorHandler } from './errors.js';
-import { healthRoutes } from './health/routes.js';
+import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
@@ -52,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: true,
+    logController: new ProbesAtDebugLogController(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
