@@ -12,11 +12,9 @@
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { bootConfig } from '../config.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
-import { createDb, runMigrations } from '../db/index.js';
-import { demoPropertyId, demoStaff, seedDemo } from '../db/seed.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
-import { Supervisor, nodeChild, portOpen, processChild, urlAnswers } from './supervisor.js';
+import { embeddedPostgresChild, startApplication } from './application.js';
+import { Supervisor, portOpen, processChild } from './supervisor.js';
 import { ensureTemporalCli } from './toolchain.js';
 import { ensureWorkflowBundle } from './workflow-bundle.js';
 
@@ -61,48 +59,13 @@ await supervisor.run(async () => {
 
   if (config.database.embedded) {
     supervisor.say(`starting embedded PostgreSQL on port ${config.database.embeddedPort} (data: ${path.relative(process.cwd(), config.database.dataDir)})`);
-    await supervisor.start({
-      name: 'embedded PostgreSQL',
-      async start() {
-        const pg = await startEmbeddedPostgres({
-          dataDir: config.database.dataDir,
-          port: config.database.embeddedPort,
-          password: config.database.embeddedPassword,
-        });
-        await pg.ensureDatabase('property_ops');
-        return { exited: pg.exited.then(() => 'the server process exited'), stop: () => pg.stop() };
-      },
-    });
+    await supervisor.start(embeddedPostgresChild(config, config.database.dataDir));
   } else {
     supervisor.say('using the PostgreSQL server at DATABASE_URL');
   }
 
-  const database = createDb(config.database.url, { max: 2 });
-  try {
-    await runMigrations(database);
-    if (await seedDemo(database.db)) supervisor.say(`seeded the demo property ${demoPropertyId}`);
-  } finally {
-    await database.close();
-  }
-
-  const base = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
-  await supervisor.start(nodeChild({ name: 'the worker', entry: 'worker.ts' }));
-  await supervisor.start(nodeChild({ name: 'the API', entry: 'server.ts', ready: () => urlAnswers(`${base}/readyz`), readySeconds: 120 }));
-
-  const lines = [
-    '',
-    'Property Ops is up.',
-    `  API           ${base}/v1`,
-    `  API docs      ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
-    `  Readiness     ${base}/readyz`,
-    ...(local ? [`  Temporal UI   http://${temporalHost}:${config.temporal.uiPort}`] : []),
-    `  Temporal gRPC ${config.temporal.address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
-    '',
-    `Demo property: ${demoPropertyId}. Demo users (get a token with: npm run token -- <username>):`,
-    ...demoStaff.map((s) => `  ${s.username.padEnd(18)} ${s.role}`),
-    '',
-    'Press Ctrl-C to stop everything.',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await startApplication(supervisor, config, {
+    engine: 'Temporal dev server',
+    ...(local ? { temporalUi: `http://${temporalHost}:${config.temporal.uiPort}` } : {}),
+  });
 });

