@@ -164,7 +164,7 @@ export function clusterProcess(layout: ClusterLayout, tools: TemporalClusterTool
     // The internal worker serves no gRPC: it is up once it listens for membership.
     ready: () => portOpen(layout.host, ports(layout, service)[service === 'worker' ? 'membershipPort' : 'grpcPort']),
     readySeconds: 90,
-    logHint: `see ${path.relative(process.cwd(), log)}`,
+    logFile: log,
   });
 }
 
@@ -181,7 +181,7 @@ export function clusterUi(layout: ClusterLayout, tools: TemporalClusterTools): C
     },
     ready: () => portOpen(layout.host, layout.uiPort),
     readySeconds: 30,
-    logHint: `see ${path.relative(process.cwd(), log)}`,
+    logFile: log,
   });
 }
 
@@ -239,6 +239,9 @@ async function main(): Promise<void> {
     };
     if (!['127.0.0.1', 'localhost'].includes(host)) {
       throw new Error(`TEMPORAL_ADDRESS is ${config.temporal.address}, but npm run cluster runs the cluster on this machine: unset it or use 127.0.0.1:<port>`);
+    }
+    if (layout.frontendPort + 35 > 32_767) {
+      throw new Error(`TEMPORAL_ADDRESS has port ${layout.frontendPort}, but the cluster's ports run 35 above it and Temporal stores them as a smallint: use a port below 32700`);
     }
     if (await portOpen(layout.host, layout.frontendPort)) {
       throw new Error(`something already listens on ${config.temporal.address} (npm start?): stop it or set TEMPORAL_ADDRESS to 127.0.0.1:<another port>`);

@@ -52,7 +52,7 @@ await supervisor.run(async () => {
         stdio: () => { const out = openSync(logFile, 'a'); return ['ignore', out, out]; },
         ready: () => portOpen(temporalHost, Number(temporalPort)),
         readySeconds: 60,
-        logHint: `see ${path.relative(process.cwd(), logFile)}`,
+        logFile,
       }),
     );
   }

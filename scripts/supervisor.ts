@@ -4,7 +4,9 @@
  * was already started and says in one sentence what failed; Ctrl-C stops all.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MissingPrerequisiteError } from './toolchain.js';
 
@@ -71,8 +73,8 @@ export function processChild(opts: {
   stdio?: () => StdioOptions;
   ready?: () => Promise<boolean>;
   readySeconds?: number;
-  /** Where to look when it fails, e.g. its log file. */
-  logHint?: string;
+  /** Its log file: a failure to start quotes the end of it. */
+  logFile?: string;
 }): ChildSpec {
   return {
     name: opts.name,
@@ -82,16 +84,20 @@ export function processChild(opts: {
         child.once('error', (err) => resolve(err.message));
         child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
       });
-      const hint = opts.logHint ? `; ${opts.logHint}` : '';
+      const hint = async () => {
+        if (!opts.logFile) return '';
+        const tail = (await readFile(opts.logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-3).map((line) => line.slice(0, 400)).join('\n');
+        return `; see ${path.relative(process.cwd(), opts.logFile)}${tail ? `, which ends:\n${tail}` : ''}`;
+      };
       const deadline = Date.now() + (opts.readySeconds ?? 60) * 1000;
       let done = false;
       void exited.then(() => (done = true));
       for (;;) {
-        if (done) throw new Error(`${opts.name} exited while starting (${await exited}${hint})`);
+        if (done) throw new Error(`${opts.name} exited while starting (${await exited})${await hint()}`);
         if (!opts.ready || (await opts.ready())) break;
         if (Date.now() > deadline) {
           await stopProcess(child);
-          throw new Error(`${opts.name} was not ready within ${opts.readySeconds ?? 60} s${hint}`);
+          throw new Error(`${opts.name} was not ready within ${opts.readySeconds ?? 60} s${await hint()}`);
         }
         await delay(250);
       }
