@@ -5,7 +5,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 
 # Dependencies before the source, so editing code reuses this layer. tsx is a regular dependency
-# (TypeScript runs as is, there is no build step), so the dev tools stay out of the image.
+# (TypeScript runs as is; the only build step is the workflow bundle), so the dev tools stay out of the image.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 
@@ -16,4 +16,4 @@ RUN npm run build
 
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "server.ts"]
+CMD ["node", "--import", "tsx", "server.ts"]

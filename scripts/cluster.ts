@@ -13,7 +13,6 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { bootConfig } from '../config.js';
@@ -122,31 +121,24 @@ export async function writeClusterConfig(layout: ClusterLayout, tools: TemporalC
   );
 }
 
-/** Creates Temporal's two databases and brings their schemas up to date; safe to run on every start. */
+/**
+ * Creates Temporal's two databases and brings their schemas up to date with the schema tool's
+ * embedded PostgreSQL schemas. Every step is a no-op when already done (an existing database, a
+ * version above 0.0, no missing versions), so this runs on every start; docker-compose.yml runs
+ * the same three steps.
+ */
 export async function setupSchemas(layout: ClusterLayout, tools: TemporalClusterTools): Promise<void> {
   const { postgres: db } = layout;
-  const connect = async (database: string) => {
-    const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database });
-    await client.connect();
-    return client;
-  };
-  const admin = await connect('postgres');
-  try {
-    for (const [database, schema] of [[db.database, 'temporal'], [db.visibilityDatabase, 'visibility']] as const) {
-      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`);
-      const client = await connect(database);
-      const versioned = await client.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_version'").finally(() => client.end());
-      const sql = (...args: string[]) =>
-        execFileAsync(tools.sqlTool, ['--plugin', 'postgres12', '--ep', db.host, '-p', String(db.port), '-u', db.user, '--db', database, ...args], {
-          env: { ...process.env, SQL_PASSWORD: db.password },
-        });
-      if (versioned.rowCount === 0) await sql('setup-schema', '-v', '0.0');
-      // The schema versions are embedded in the tool; only the missing ones are applied.
-      await sql('update-schema', '-s', `postgresql/v12/${schema}`);
-    }
-  } finally {
-    await admin.end();
+  for (const [database, schema] of [[db.database, 'temporal'], [db.visibilityDatabase, 'visibility']] as const) {
+    const sql = (...args: string[]) =>
+      execFileAsync(tools.sqlTool, ['--plugin', 'postgres12', '--ep', db.host, '-p', String(db.port), '-u', db.user, '--db', database, ...args], {
+        env: { ...process.env, SQL_PASSWORD: db.password },
+      }).catch((err: { stderr?: string; message: string }) => {
+        throw new Error(`temporal-sql-tool ${args[0]} on ${database} failed: ${err.stderr?.trim().split('\n').slice(-2).join(' ') || err.message}`);
+      });
+    await sql('create-database');
+    await sql('setup-schema', '-v', '0.0');
+    await sql('update-schema', '-s', `postgresql/v12/${schema}`);
   }
 }
 
