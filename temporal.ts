@@ -19,10 +19,27 @@ async function retry<T>(what: string, address: string, logger: Logger, fn: () =>
   }
 }
 
+/** TLS and API key for both kinds of connection, as configured (none for a local server). */
+function security(cfg: Config['temporal']) {
+  const { tls } = cfg;
+  return {
+    ...(tls
+      ? {
+          tls: {
+            ...(tls.clientCert && tls.clientKey ? { clientCertPair: { crt: tls.clientCert, key: tls.clientKey } } : {}),
+            ...(tls.serverCa ? { serverRootCACertificate: tls.serverCa } : {}),
+            ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+          },
+        }
+      : {}),
+    ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}),
+  };
+}
+
 /** A workflow client for the API (and scripts), once the server answers. */
 export async function connectClient(cfg: Config['temporal'], logger: Logger): Promise<Client> {
   const connection = await retry('client', cfg.address, logger, async () => {
-    const c = await Connection.connect({ address: cfg.address });
+    const c = await Connection.connect({ address: cfg.address, ...security(cfg) });
     await c.workflowService.getSystemInfo({});
     return c;
   });
@@ -31,5 +48,5 @@ export async function connectClient(cfg: Config['temporal'], logger: Logger): Pr
 
 /** The worker's native connection, once the server answers. */
 export async function connectWorker(cfg: Config['temporal'], logger: Logger): Promise<NativeConnection> {
-  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address }));
+  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address, ...security(cfg) }));
 }
