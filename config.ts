@@ -34,6 +34,7 @@ export const envSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 12h, 30m or 7d').default('12h'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_CACHE_DIR: z.string().min(1).optional(),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
@@ -58,6 +59,8 @@ export interface Config {
   http: { host: string; port: number };
   auth: { jwtSecret: string; tokenTtl: string };
   logLevel: (typeof logLevels)[number];
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (host:port), if anywhere. */
+  workerMetricsAddress?: string;
   dataDir: string;
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HOST, port: e.PORT },
     auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL },
     logLevel: e.LOG_LEVEL,
+    ...(e.WORKER_METRICS_ADDRESS ? { workerMetricsAddress: e.WORKER_METRICS_ADDRESS } : {}),
     dataDir,
     toolsCacheDir: path.resolve(e.TOOLS_CACHE_DIR ?? path.join(homedir(), '.cache', 'property-ops')),
     notifications: {

@@ -13,7 +13,11 @@ const logger = createLogger(config.logLevel, 'worker');
 const sdkLevel = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
 Runtime.install({
   logger: new DefaultLogger(sdkLevel, (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'debug'](entry.meta ?? {}, entry.message)),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    // The SDK's own exporter: workflow and activity task latencies, schedule-to-start, sticky cache, pollers.
+    ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress, useSecondsForDurations: true } } } : {}),
+  },
 });
 
 const database = createDb(config.database.url);

@@ -21,6 +21,7 @@ import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
+import { registerMetrics } from './metrics/routes.js';
 import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
   await app.register(healthRoutes);
+  await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
