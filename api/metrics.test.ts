@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outbox } from '../db/schema/outbox.js';
 import { slaEvents } from '../db/schema/sla-events.js';
-import { seedDemo } from '../db/seed.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { testApp, type TestApp } from '../test/harness/api.js';
+import { seededTestApp, type TestApp } from '../test/harness/api.js';
+import type { TestDatabase } from '../test/harness/db.js';
 
-let database: TestDatabase;
-let t: TestApp;
+let t: TestApp & { database: TestDatabase };
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  await seedDemo(database.db);
-  t = await testApp(database.db);
+  t = await seededTestApp();
 });
-
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
-});
+afterAll(() => t?.close());
 
 async function scrape(): Promise<string> {
   const res = await t.app.inject({ method: 'GET', url: '/metrics' });
@@ -40,7 +32,7 @@ describe('metrics for operators', () => {
   it('reports escalations fired by process, clock and level, and notifications failing, from the database', async () => {
     const at = new Date();
     const escalation = { propertyId: 'harbour-view', clock: 'respond', run: 1, role: 'manager', deadline: at, dueAt: at, firedAt: at, recipients: 1 };
-    await database.db.insert(slaEvents).values([
+    await t.database.db.insert(slaEvents).values([
       { ...escalation, workflowId: 'work-order:WO-20261201-0001', level: 1 },
       { ...escalation, workflowId: 'work-order:WO-20261201-0002', level: 1 },
       { ...escalation, workflowId: 'work-order:WO-20261201-0002', level: 2 },
@@ -48,7 +40,7 @@ describe('metrics for operators', () => {
       { ...escalation, workflowId: 'work-order:WO-20261201-0003', level: 0 },
       { ...escalation, workflowId: 'complaint:CP-20261201-0001', clock: 'handle', level: 1 },
     ]);
-    await database.db.insert(outbox).values([
+    await t.database.db.insert(outbox).values([
       { subject: 'work-order:WO-20261201-0002#9', dedupeKey: 'm-1', recipientKind: 'staff', channel: 'webhook', template: 'sla.escalation', status: 'failed', attempts: 3 },
       { subject: 'work-order:WO-20261201-0002#10', dedupeKey: 'm-2', recipientKind: 'staff', channel: 'webhook', template: 'sla.escalation', status: 'sent', attempts: 1 },
     ]);

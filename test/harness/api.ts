@@ -5,7 +5,9 @@ import { buildApp } from '../../api/app.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername } from '../../db/reference.js';
+import { seedDemo } from '../../db/seed.js';
 import type { Role } from '../../domain/roles.js';
+import { freshDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -34,5 +36,20 @@ export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: str
       return bearer({ sub: person.id, username, name: person.name, role: person.role as Role, properties: person.properties });
     },
     close: () => app.close(),
+  };
+}
+
+/** A fresh database with the demo property seeded, and the API over it; close() drops both. */
+export async function seededTestApp(): Promise<TestApp & { database: TestDatabase }> {
+  const database = await freshDatabase();
+  await seedDemo(database.db);
+  const t = await testApp(database.db);
+  return {
+    ...t,
+    database,
+    async close() {
+      await t.close();
+      await database.drop();
+    },
   };
 }
