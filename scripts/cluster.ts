@@ -36,18 +36,34 @@ export interface ClusterLayout {
   /** Config, logs and UI config go here. */
   dir: string;
   host: string;
-  /** The frontend's gRPC port; every other port is an offset from it (it and the next 30 must be free). */
+  /** The frontend's gRPC port; every other port is an offset from it (it and the next 45 must be free). */
   frontendPort: number;
   uiPort: number;
   namespace: string;
   postgres: { host: string; port: number; user: string; password: string; database: string; visibilityDatabase: string };
 }
 
-function ports(layout: ClusterLayout, service: ClusterService): { grpcPort: number; membershipPort: number } {
-  const offset = clusterServices.indexOf(service) + 1;
-  return service === 'frontend'
-    ? { grpcPort: layout.frontendPort, membershipPort: layout.frontendPort + 30 }
-    : { grpcPort: layout.frontendPort + offset, membershipPort: layout.frontendPort + 30 + offset };
+function ports(layout: ClusterLayout, service: ClusterService): { grpcPort: number; membershipPort: number; metricsPort: number } {
+  const offset = service === 'frontend' ? 0 : clusterServices.indexOf(service) + 1;
+  const port = layout.frontendPort;
+  return { grpcPort: port + offset, membershipPort: port + 30 + offset, metricsPort: port + 40 + offset };
+}
+
+/** Where each Temporal process serves its Prometheus metrics. */
+export function clusterMetricsUrls(layout: ClusterLayout): string[] {
+  return clusterServices.map((service) => `http://${layout.host}:${ports(layout, service).metricsPort}/metrics`);
+}
+
+/**
+ * A free frontend port for a cluster beside others (tests, the bench): the 45 ports after it are
+ * free too, and all stay below 32768, since Temporal stores membership ports as a smallint.
+ */
+export async function freeClusterPort(host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const taken = await Promise.all(Array.from({ length: 46 }, (_, i) => portOpen(host, port + i)));
+    if (!taken.some(Boolean)) return port;
+  }
 }
 
 /** The log file of one cluster process. */
@@ -88,15 +104,18 @@ export async function writeClusterConfig(layout: ClusterLayout, tools: TemporalC
         password: db.password,
       });
     }
-    // Several processes on one machine: no fixed debug and metrics ports to collide on.
+    // Several processes on one machine: no fixed debug port to collide on, a metrics port each.
     delete config.global.pprof;
-    delete config.global.metrics;
+    config.global.metrics = { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `${layout.host}:${ports(layout, service).metricsPort}` } };
     config.global.membership.broadcastAddress = layout.host;
     const frontend = `${layout.host}:${layout.frontendPort}`;
     config.clusterMetadata.clusterInformation.active.rpcAddress = frontend;
     config.publicClient = { hostPort: frontend };
     config.dynamicConfigClient.filepath = dynamicConfig;
-    const rpc = (s: ClusterService) => ({ ...ports(layout, s), bindOnLocalHost: layout.host === '127.0.0.1' });
+    const rpc = (s: ClusterService) => {
+      const { grpcPort, membershipPort } = ports(layout, s);
+      return { grpcPort, membershipPort, bindOnLocalHost: layout.host === '127.0.0.1' };
+    };
     config.services = {
       frontend: { rpc: { ...rpc('frontend'), httpPort: layout.frontendPort + 20 } },
       matching: { rpc: rpc('matching') },
@@ -232,8 +251,8 @@ async function main(): Promise<void> {
     if (!['127.0.0.1', 'localhost'].includes(host)) {
       throw new Error(`TEMPORAL_ADDRESS is ${config.temporal.address}, but npm run cluster runs the cluster on this machine: unset it or use 127.0.0.1:<port>`);
     }
-    if (layout.frontendPort + 35 > 32_767) {
-      throw new Error(`TEMPORAL_ADDRESS has port ${layout.frontendPort}, but the cluster's ports run 35 above it and Temporal stores them as a smallint: use a port below 32700`);
+    if (layout.frontendPort + 45 > 32_767) {
+      throw new Error(`TEMPORAL_ADDRESS has port ${layout.frontendPort}, but the cluster's ports run 45 above it and Temporal stores them as a smallint: use a port below 32700`);
     }
     if (await portOpen(layout.host, layout.frontendPort)) {
       throw new Error(`something already listens on ${config.temporal.address} (npm start?): stop it or set TEMPORAL_ADDRESS to 127.0.0.1:<another port>`);

@@ -16,6 +16,7 @@ import { seedDemo } from '../db/seed.js';
 import {
   clusterProcess,
   clusterServices,
+  freeClusterPort,
   HISTORY_SHARDS,
   registerNamespace,
   setupSchemas,
@@ -23,7 +24,7 @@ import {
   type ClusterLayout,
   type ClusterService,
 } from '../scripts/cluster.js';
-import { portOpen, type Running } from '../scripts/supervisor.js';
+import type { Running } from '../scripts/supervisor.js';
 import { freshDatabase, type TestDatabase } from './harness/db.js';
 import { AppProcesses, eventually, freePort, waterPolicy } from './harness/system.js';
 
@@ -40,18 +41,6 @@ let database: TestDatabase;
 let app: AppProcesses | undefined;
 const services = new Map<ClusterService, Running>();
 
-/**
- * A frontend port with the 30 after it free too (the cluster's ports are offsets from it), below
- * 32768: Temporal stores membership ports as a PostgreSQL smallint.
- */
-async function freePortRange(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const taken = await Promise.all(Array.from({ length: 31 }, (_, i) => portOpen('127.0.0.1', port + i)));
-    if (!taken.some(Boolean)) return port;
-  }
-}
-
 async function shardRanges(client: pg.Client): Promise<Map<number, bigint>> {
   const rows = await client.query<{ shard_id: number; range_id: string }>('SELECT shard_id, range_id FROM shards ORDER BY shard_id');
   return new Map(rows.rows.map((r) => [r.shard_id, BigInt(r.range_id)]));
@@ -65,7 +54,7 @@ describe.skipIf(unavailable !== undefined)('repair orders on a Temporal cluster 
     layout = {
       dir: await mkdtemp(path.join(tmpdir(), 'property-ops-cluster-')),
       host: '127.0.0.1',
-      frontendPort: await freePortRange(),
+      frontendPort: await freeClusterPort(),
       uiPort: await freePort(),
       namespace: 'default',
       postgres: {
