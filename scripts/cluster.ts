@@ -8,7 +8,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { openSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -168,10 +167,6 @@ export function clusterProcess(layout: ClusterLayout, tools: TemporalClusterTool
     name: `Temporal ${service}`,
     command: tools.server,
     args: ['--root', layout.dir, '--config', 'config', '--env', service, '--allow-no-auth', 'start', '--service', service.replace(/-\d$/, '')],
-    stdio: () => {
-      const out = openSync(log, 'a');
-      return ['ignore', out, out];
-    },
     // The internal worker serves no gRPC: it is up once it listens for membership.
     ready: () => portOpen(layout.host, ports(layout, service)[service === 'worker' ? 'membershipPort' : 'grpcPort']),
     readySeconds: 90,
@@ -186,10 +181,6 @@ export function clusterUi(layout: ClusterLayout, tools: TemporalClusterTools): C
     name: 'the Temporal Web UI',
     command: tools.uiServer,
     args: ['--root', path.join(layout.dir, 'ui'), '--config', 'config', '--env', 'cluster', 'start'],
-    stdio: () => {
-      const out = openSync(log, 'a');
-      return ['ignore', out, out];
-    },
     ready: () => portOpen(layout.host, layout.uiPort),
     readySeconds: 30,
     logFile: log,

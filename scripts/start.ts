@@ -9,7 +9,7 @@
  * A failure during start-up stops what was already started and says what failed in one sentence.
  * Ctrl-C stops everything; the next start finds all data where it was left.
  */
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { bootConfig } from '../config.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
@@ -49,7 +49,6 @@ await supervisor.run(async () => {
         name: 'the Temporal dev server',
         command: cli,
         args,
-        stdio: () => { const out = openSync(logFile, 'a'); return ['ignore', out, out]; },
         ready: () => portOpen(temporalHost, Number(temporalPort)),
         readySeconds: 60,
         logFile,

@@ -4,6 +4,7 @@
  * was already started and says in one sentence what failed; Ctrl-C stops all.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -70,16 +71,23 @@ export function processChild(opts: {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
-  stdio?: () => StdioOptions;
   ready?: () => Promise<boolean>;
   readySeconds?: number;
-  /** Its log file: a failure to start quotes the end of it. */
+  /** Where its output is appended (else it shares this terminal); a failure to start quotes the end of it. */
   logFile?: string;
 }): ChildSpec {
   return {
     name: opts.name,
     async start() {
-      const child = spawn(opts.command, opts.args, { stdio: opts.stdio?.() ?? 'inherit', env: opts.env ?? process.env });
+      const out = opts.logFile === undefined ? undefined : openSync(opts.logFile, 'a');
+      const stdio: StdioOptions = out === undefined ? 'inherit' : ['ignore', out, out];
+      let child: ChildProcess;
+      try {
+        child = spawn(opts.command, opts.args, { stdio, env: opts.env ?? process.env });
+      } finally {
+        // The child has its own copy of the descriptor; this process's would leak on every restart.
+        if (out !== undefined) closeSync(out);
+      }
       const exited = new Promise<string>((resolve) => {
         child.once('error', (err) => resolve(err.message));
         child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
