@@ -31,6 +31,10 @@ const worker = await Worker.create({
   taskQueue: config.temporal.taskQueue,
   ...(stale ? { workflowsPath } : { workflowBundle: { codePath: workflowBundlePath } }),
   activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
+  // A worker that dies without saying so (SIGKILL, a lost node) keeps its workflows' next tasks on
+  // its own queue until this runs out; 10 s by default, which would delay every overdue escalation
+  // by that much after a crash. 3 s still rides out a long GC pause under load.
+  stickyQueueScheduleToStartTimeout: '3s',
 });
 logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
 // The worker stops on SIGINT/SIGTERM by itself, finishing the tasks in hand.
