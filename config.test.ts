@@ -12,7 +12,7 @@ describe('configuration', () => {
     const config = loadConfig({ DATA_DIR: dir });
     expect(config.database.embedded).toBe(true);
     expect(config.database.url).toMatch(/^postgres:\/\/postgres:.+@127\.0\.0\.1:54329\/property_ops$/);
-    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'property-ops' });
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'property-ops', replayConcurrency: 1 });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
     const secrets = JSON.parse(readFileSync(path.join(dir, 'secrets.json'), 'utf8'));
     expect(config.auth.jwtSecret).toBe(secrets.jwtSecret);
@@ -36,6 +36,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET and DATABASE_URL: required when NODE_ENV=production/);
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'z'.repeat(40), DATABASE_URL: 'postgres://u:p@db:5432/property_ops' });
     expect(config.database).toMatchObject({ embedded: false, url: 'postgres://u:p@db:5432/property_ops' });
+  });
+
+  it('takes the number of replay checks the worker runs at once, and refuses none at all', () => {
+    expect(loadConfig({ DATA_DIR: dataDir(), REPLAY_CONCURRENCY: '2' }).temporal.replayConcurrency).toBe(2);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), REPLAY_CONCURRENCY: '0' })).toThrow(/REPLAY_CONCURRENCY/);
   });
 
   describe('TLS and API keys for a managed or secured Temporal', () => {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultReplacementRule } from './domain/maintenance.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,6 +21,7 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('property-ops'),
+  REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
@@ -39,6 +41,8 @@ export const envSchema = z.object({
   TOOLS_CACHE_DIR: z.string().min(1).optional(),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAINTENANCE_REPLACEMENT_REPAIRS: z.coerce.number().int().min(1).max(1000).default(defaultReplacementRule.repairs),
+  MAINTENANCE_REPLACEMENT_MONTHS: z.coerce.number().int().min(1).max(120).default(defaultReplacementRule.months),
 });
 
 export interface Config {
@@ -48,6 +52,8 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    /** Replay checks the worker runs at once (each takes a core), on `<taskQueue>-replay`. */
+    replayConcurrency: number;
     uiPort: number;
     cliPath?: string;
     testServerPath?: string;
@@ -64,6 +70,8 @@ export interface Config {
   dataDir: string;
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
+  /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
+  maintenance: { replacementRule: { repairs: number; months: number } };
 }
 
 /** A configuration problem, worded for the person starting the system. */
@@ -163,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      replayConcurrency: e.REPLAY_CONCURRENCY,
       uiPort: e.TEMPORAL_UI_PORT,
       ...(e.TEMPORAL_CLI_PATH ? { cliPath: e.TEMPORAL_CLI_PATH } : {}),
       ...(e.TEMPORAL_TEST_SERVER_PATH ? { testServerPath: e.TEMPORAL_TEST_SERVER_PATH } : {}),
@@ -179,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.NOTIFY_WEBHOOK_URL ? { webhookUrl: e.NOTIFY_WEBHOOK_URL } : {}),
       ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
     },
+    maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS } },
   };
 }
 

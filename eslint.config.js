@@ -44,6 +44,21 @@ export default tseslint.config(
     },
   },
   {
+    // The HTTP process never loads the worker SDK: replays run in the worker (auditReplayWorkflow).
+    files: ['api/**/*.ts', 'server.ts', 'temporal.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: '@temporalio/worker', message: 'The API process does not load the worker SDK: run worker work in an activity (see auditReplayWorkflow).' }],
+        patterns: [{
+          group: ['@temporalio/worker/*', '**/temporal-worker.js', '**/activities/replay/*', '**/activities/replay-histories.js'],
+          allowTypeImports: true,
+          message: 'These modules load the worker SDK; the API process starts a workflow instead (see auditReplayWorkflow).',
+        }],
+      }],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -1,10 +1,14 @@
-/** Connecting to Temporal, patiently: in docker-compose and `npm start` the server may still be starting. */
+/**
+ * Connecting to Temporal, patiently: in docker-compose and `npm start` the server may still
+ * be starting. The API process loads this file, so it stays clear of @temporalio/worker
+ * (the worker's own connection is in temporal-worker.ts).
+ */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 
-async function retry<T>(what: string, address: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+/** Call `fn` until it succeeds, for up to two minutes, saying now and then what it waits for. */
+export async function retry<T>(what: string, address: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 120_000;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -19,8 +23,8 @@ async function retry<T>(what: string, address: string, logger: Logger, fn: () =>
   }
 }
 
-/** TLS and API key for both kinds of connection, as configured (none for a local server). */
-function security(cfg: Config['temporal']) {
+/** TLS and API key for both kinds of connection (this one and the worker's), as configured (none for a local server). */
+export function security(cfg: Config['temporal']) {
   const { tls } = cfg;
   return {
     ...(tls
@@ -44,9 +48,4 @@ export async function connectClient(cfg: Config['temporal'], logger: Logger): Pr
     return c;
   });
   return new Client({ connection, namespace: cfg.namespace });
-}
-
-/** The worker's native connection, once the server answers. */
-export async function connectWorker(cfg: Config['temporal'], logger: Logger): Promise<NativeConnection> {
-  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address, ...security(cfg) }));
 }

@@ -1,12 +1,19 @@
-/** The worker process: runs workflow code and activities on the task queue. Wiring only. */
+/**
+ * The worker process: runs workflow code and activities on the task queue, and the audit
+ * replay checks on `<taskQueue>-replay`, a few at a time. Wiring only.
+ */
+import { readFile } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import { createReplayActivities } from './activities/replay-histories.js';
+import { buildWorkflowBundle } from './activities/replay/replay.js';
 import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { createLogger } from './logger.js';
 import { createNotifier } from './activities/notifier.js';
-import { connectWorker } from './temporal.js';
-import { staleBundleReason, workflowBundlePath, workflowsPath } from './scripts/workflow-bundle.js';
+import { connectWorker } from './temporal-worker.js';
+import { staleBundleReason, workflowBundlePath } from './scripts/workflow-bundle.js';
+import { replayTaskQueue } from './workflows/audit-replay.contract.js';
 
 const config = bootConfig();
 const logger = createLogger(config.logLevel, 'worker');
@@ -25,20 +32,29 @@ await runMigrations(database);
 const connection = await connectWorker(config.temporal, logger);
 const stale = await staleBundleReason();
 if (stale) logger.info(`${stale}: bundling the workflow code now (run \`npm run build\` to start faster)`);
+// One bundle for both workers: the workflows run from it, and replay checks replay against it.
+const workflowCode = stale ? await buildWorkflowBundle() : await readFile(workflowBundlePath, 'utf8');
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  ...(stale ? { workflowsPath } : { workflowBundle: { codePath: workflowBundlePath } }),
+  workflowBundle: { code: workflowCode },
   activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
   // A worker that dies without saying so (SIGKILL, a lost node) keeps its workflows' next tasks on
   // its own queue until this runs out; 10 s by default, which would delay every overdue escalation
   // by that much after a crash. 3 s still rides out a long GC pause under load.
   stickyQueueScheduleToStartTimeout: '3s',
 });
-logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-// The worker stops on SIGINT/SIGTERM by itself, finishing the tasks in hand.
-await worker.run();
+const replayWorker = await Worker.create({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: replayTaskQueue(config.temporal.taskQueue),
+  activities: createReplayActivities({ workflowBundle: () => Promise.resolve(workflowCode) }),
+  maxConcurrentActivityTaskExecutions: config.temporal.replayConcurrency,
+});
+logger.info({ taskQueue: config.temporal.taskQueue, replayTaskQueue: replayTaskQueue(config.temporal.taskQueue) }, 'worker polling');
+// The workers stop on SIGINT/SIGTERM by themselves, finishing the tasks in hand.
+await Promise.all([worker.run(), replayWorker.run()]);
 await connection.close();
 await database.close();
 logger.info('worker stopped');

@@ -5,6 +5,7 @@ import { assignTechnicianActivity } from './dispatch.js';
 import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
+import { defectRepairedActivity, loadMaintenancePlanActivity, prepareDefectOrderActivity } from './maintenance.js';
 import { recordStepActivity } from './record-step.js';
 
 export interface ActivityDeps {
@@ -14,9 +15,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const deliverNotifications = deliverNotificationsActivity(deps.db, deps.notifier);
   return {
     /** Write one process step: projection, audit row, SLA event record, outbox rows, in one transaction. */
-    recordStep: recordStepActivity(deps.db),
+    recordStep: recordStepActivity(deps.db, deliverNotifications),
     /** Pick the least-loaded active field worker of a department (automatic dispatch). */
     assignTechnician: assignTechnicianActivity(deps.db),
     /** The SLA policy in force now for a property and category. */
@@ -24,6 +26,12 @@ export function createActivities(deps: ActivityDeps) {
     /** The complaint policy in force now for a property and priority. */
     loadComplaintPolicy: loadComplaintPolicyActivity(deps.db),
     /** Send outbox rows through the configured channel. */
-    deliverNotifications: deliverNotificationsActivity(deps.db, deps.notifier),
+    deliverNotifications,
+    /** A maintenance plan as its engine runs it: schedule, window, checklist, who, last completion. */
+    loadMaintenancePlan: loadMaintenancePlanActivity(deps.db),
+    /** The repair order a failed checklist item starts, linked to its equipment. */
+    prepareDefectOrder: prepareDefectOrderActivity(deps.db),
+    /** Equipment back in service once no repair order raised by a defect on it is open. */
+    defectRepaired: defectRepairedActivity(deps.db),
   };
 }

@@ -3,22 +3,13 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { outbox } from '../db/schema/index.js';
 import type { Tx } from '../db/audit.js';
-import type { ProcessKind } from '../workflows/shared/steps.js';
+import { processContacts } from '../db/schema/index.js';
 import type { Notifier } from './notifier.js';
-import { complainantPhone } from './projections/complaints.js';
-import { workOrderReporterPhone } from './projections/work-orders.js';
 
-/** Where each process keeps the phone of whoever raised it, by the prefix of its workflow ID. */
-const reporterPhones: Record<ProcessKind, (tx: Tx, workflowId: string) => Promise<string | null>> = {
-  'work-order': workOrderReporterPhone,
-  complaint: complainantPhone,
-};
-
-/** The phone of whoever raised the process behind `workflowId` (`work-order:…`, `complaint:…`), or null. */
+/** The phone of whoever raised the process behind `workflowId`, or null; read when the message is sent, never copied. */
 async function reporterPhone(tx: Tx, workflowId: string): Promise<string | null> {
-  const kind = workflowId.slice(0, workflowId.indexOf(':'));
-  const lookup = Object.hasOwn(reporterPhones, kind) ? reporterPhones[kind as ProcessKind] : undefined;
-  return lookup ? lookup(tx, workflowId) : null;
+  const [row] = await tx.select({ phone: processContacts.phone }).from(processContacts).where(eq(processContacts.workflowId, workflowId));
+  return row?.phone ?? null;
 }
 
 /** Build the deliverNotifications activity. Throws (and so retries) while any row failed. */

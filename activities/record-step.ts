@@ -3,13 +3,15 @@
  * the projection row, the audit row, the SLA event record and the outbox rows. Idempotent:
  * a retried step (same workflow, same sequence number) writes nothing twice.
  */
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
 import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
-import type { NotifyTarget, StepRecord, StepResult } from '../workflows/shared/steps.js';
-import { upsertComplaint, type ComplaintProjection } from './projections/complaints.js';
-import { upsertWorkOrder, type WorkOrderProjection } from './projections/work-orders.js';
+import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
+import { projectComplaint } from './projections/complaints.js';
+import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
+import { projectWorkOrder } from './projections/work-orders.js';
 
 interface Recipient {
   key: string;
@@ -20,7 +22,7 @@ interface Recipient {
 }
 
 /** Resolve targets to people at the moment the step is recorded (who is on the roster now). */
-async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget[]): Promise<Recipient[]> {
+async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTarget[]): Promise<Recipient[]> {
   const out = new Map<string, Recipient>();
   // Everyone active here in a targeted role or department, in one query.
   const roles = targets.flatMap((t) => (t.kind === 'role' ? [t.role] : []));
@@ -47,19 +49,51 @@ async function resolveRecipients(tx: Tx, step: StepRecord, targets: NotifyTarget
   return [...out.values()];
 }
 
-async function writeProjection(tx: Tx, step: StepRecord): Promise<void> {
-  switch (step.process) {
-    case 'work-order':
-      return upsertWorkOrder(tx, step.workflowId, step.seq, step.at, step.projection as unknown as WorkOrderProjection);
-    case 'complaint':
-      return upsertComplaint(tx, step.workflowId, step.seq, step.at, step.projection as unknown as ComplaintProjection);
-  }
+/** Each process's projection writer; a new process adds its own. */
+const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Promise<void> } = {
+  'work-order': projectWorkOrder,
+  complaint: projectComplaint,
+  'maintenance-task': projectMaintenanceTask,
+};
+
+/** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */
+const inlineDeliveryMs = 2_000;
+
+/**
+ * Build the recordStep activity over a database handle and the delivery it tries first.
+ * After the transaction commits, the step's notifications are sent at once, for at most a
+ * couple of seconds; whatever is not sent by then (a slow or failing gateway, a retried
+ * step whose first attempt died) comes back as `pending`, for the workflow's retrying
+ * delivery activity. A gateway that stays down never holds the step up for longer.
+ */
+export function recordStepActivity(db: Db, deliver: (input: { ids: number[] }) => Promise<unknown>) {
+  const write = writeStep(db);
+  return async function recordStep<K extends ProcessKind>(input: StepInput<K>): Promise<StepResult> {
+    const workflowId = Context.current().info.workflowExecution?.workflowId;
+    if (!workflowId) throw ApplicationFailure.nonRetryable('recordStep runs only for a workflow', 'NotForAWorkflow');
+    const step: StepRecordOf<K> = { ...input, workflowId };
+    const written = await write(step);
+    if (!written.pending.length) return written;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, inlineDeliveryMs);
+    });
+    // A failure is recorded on its outbox row; the retrying activity takes the row over.
+    await Promise.race([deliver({ ids: written.pending }).catch(() => undefined), limit]);
+    clearTimeout(timer);
+    const unsent = await db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(inArray(outbox.id, written.pending), inArray(outbox.status, ['pending', 'failed'])));
+    return { ...written, pending: unsent.map((r) => r.id) };
+  };
 }
 
-/** Build the recordStep activity over a database handle. */
-export function recordStepActivity(db: Db) {
-  return async function recordStep(step: StepRecord): Promise<StepResult> {
+/** The step's transaction: projection, audit row, SLA event record and outbox rows. */
+function writeStep(db: Db) {
+  return async function write<K extends ProcessKind>(step: StepRecordOf<K>): Promise<StepResult> {
     return db.transaction(async (tx) => {
+      const writeProjection = projections[step.process];
       await writeProjection(tx, step);
       const fresh = await appendAudit(tx, {
         occurredAt: new Date(step.at),
@@ -71,12 +105,14 @@ export function recordStepActivity(db: Db) {
         fromStatus: step.from ?? null,
         toStatus: step.to ?? null,
         reason: step.reason ?? null,
-        detail: { ...(step.detail ?? {}), ...(step.slaEvent ? { slaEvent: step.slaEvent } : {}) },
+        // The receipt's audit row says what was received (the step carries it once, as the projection's identity).
+        detail: { ...(step.detail ?? {}), ...(step.slaEvent ? { slaEvent: step.slaEvent } : {}), ...(step.identity && step.action === 'receive' ? { received: step.identity } : {}) },
       });
       // A retry of a step already written: the first attempt wrote (and counted) everything.
       if (!fresh) {
-        const existing = await tx.select({ id: outbox.id }).from(outbox).where(eq(outbox.subject, `${step.workflowId}#${step.seq}`));
-        return { outboxIds: [], recipients: existing.length };
+        const existing = await tx.select({ id: outbox.id, status: outbox.status }).from(outbox).where(eq(outbox.subject, `${step.workflowId}#${step.seq}`));
+        // Rows the first attempt wrote but did not get out (it died between commit and delivery) are still owed.
+        return { outboxIds: [], recipients: existing.length, pending: existing.filter((r) => r.status !== 'sent').map((r) => r.id) };
       }
       const recipients = step.notify ? await resolveRecipients(tx, step, step.notify.targets) : [];
       if (step.slaEvent) {
@@ -96,7 +132,7 @@ export function recordStepActivity(db: Db) {
           })
           .onConflictDoNothing();
       }
-      if (!step.notify || recipients.length === 0) return { outboxIds: [], recipients: 0 };
+      if (!step.notify || recipients.length === 0) return { outboxIds: [], recipients: 0, pending: [] };
       const rows = await tx
         .insert(outbox)
         .values(
@@ -114,7 +150,8 @@ export function recordStepActivity(db: Db) {
         )
         .onConflictDoNothing()
         .returning({ id: outbox.id });
-      return { outboxIds: rows.map((r) => r.id), recipients: recipients.length };
+      const ids = rows.map((r) => r.id);
+      return { outboxIds: ids, recipients: recipients.length, pending: ids };
     });
   };
 }

@@ -15,12 +15,19 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
+import type { ReplacementRule } from '../db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
+import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
+import { equipmentRoutes } from './equipment/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
+import type { PlanEngine } from './maintenance-plans/engine.js';
+import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
+import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
+import { maintenanceRoutes } from './maintenance/routes.js';
 import { registerMetrics } from './metrics/routes.js';
 import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
@@ -39,7 +46,13 @@ export interface AppDeps {
   auth: { jwtSecret: string; tokenTtl: string };
   /** How long a request waits for a worker to answer a query or finish a step (default 20 s). */
   stepTimeoutMs?: number;
+  /** How long a replay check waits for the replay worker's verdict (default 60 s). */
+  replayTimeoutMs?: number;
   logger?: FastifyBaseLogger | false;
+  /** Starts, tells and retires the workflow of each maintenance plan (see maintenance-plans/engine.ts); without it plan writes answer 503. */
+  planEngine?: PlanEngine;
+  /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
+  replacementRule?: ReplacementRule;
 }
 
 declare module 'fastify' {
@@ -91,6 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(complaintRoutes);
       await v1.register(processRoutes);
       await v1.register(auditRoutes);
+      await v1.register(equipmentRoutes);
+      await v1.register(checklistTemplateRoutes);
+      await v1.register(maintenancePlanRoutes);
+      await v1.register(maintenanceRoutes);
+      await v1.register(maintenanceTaskRoutes);
     },
     { prefix: '/v1' },
   );

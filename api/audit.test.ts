@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -6,26 +7,29 @@ import { appendAudit } from '../db/audit.js';
 import { seedDemo } from '../db/seed.js';
 import { testApp, type TestApp } from '../test/harness/api.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
+import { replayWorker, timeSkippingEnv } from '../test/harness/temporal.js';
 import { workOrderWorker } from '../test/harness/work-orders.js';
 import { decodeFirst } from './processes/history.js';
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
+let replays: Worker;
+let running: Promise<unknown>;
 let t: TestApp;
 
 beforeAll(async () => {
   [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
   await seedDemo(database.db);
   worker = await workOrderWorker(env, database.db);
-  running = worker.run();
+  replays = await replayWorker(env, worker.options.taskQueue);
+  running = Promise.all([worker.run(), replays.run()]);
   t = await testApp(database.db, { temporal: env.client, taskQueue: worker.options.taskQueue });
 });
 afterAll(async () => {
   await t?.close();
   worker?.shutdown();
+  replays?.shutdown();
   await running;
   await env?.teardown();
   await database?.drop();
@@ -115,7 +119,7 @@ beforeAll(async () => {
 });
 
 describe('an auditor exporting a finished repair order', () => {
-  it('gets the Temporal history as JSON that loads as a history, with the reporter phone masked, and the read is in the audit log', async () => {
+  it('gets the Temporal history as JSON that loads as a history, with no personal data in it, and the read is in the audit log', async () => {
     const res = await get(`/v1/processes/${order.workflowId}/history`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -123,22 +127,22 @@ describe('an auditor exporting a finished repair order', () => {
     expect(json.events[0]).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' });
     expect(json.events.at(-1).eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
     const history = historyFromJSON(json);
-    const input = decodeFirst(history.events![0]!.workflowExecutionStartedEventAttributes!.input) as { reporter: { phone: string }; orderId: string };
+    const input = decodeFirst(history.events![0]!.workflowExecutionStartedEventAttributes!.input) as Record<string, unknown>;
     expect(input.orderId).toBe(order.id);
-    expect(input.reporter.phone).toBe('138****0177');
-    expect(payloadTexts(json).filter((text) => text.includes(reporterPhone))).toEqual([]);
+    expect(input).not.toHaveProperty('reporter');
+    expect(payloadTexts(json).filter((text) => text.includes(reporterPhone) || text.includes('Owner Lin'))).toEqual([]);
 
     const reads = (await auditRows(order.workflowId)).filter((r) => r.action === 'audit.history-read');
     expect(reads.at(-1)).toMatchObject({ seq: null, actor_id: await staffId('auditor.qian') });
     expect(reads.at(-1)!.detail).toMatchObject({ events: json.events.length, workflowType: 'workOrderWorkflow' });
   });
 
-  it('gives staff who may see the phone the history exactly as Temporal holds it', async () => {
+  it('gives staff the history exactly as Temporal holds it: the reporter is only a reference, their contact stays in PostgreSQL', async () => {
     const res = await get(`/v1/processes/${order.workflowId}/history`, 'manager.zhou');
     expect(res.statusCode).toBe(200);
-    const input = decodeFirst(historyFromJSON(res.json()).events![0]!.workflowExecutionStartedEventAttributes!.input) as { reporter: { phone: string } };
-    expect(input.reporter.phone).toBe(reporterPhone);
-    expect(payloadTexts(res.json()).filter((text) => text.includes(reporterPhone)).length).toBeGreaterThan(1);
+    expect(payloadTexts(res.json()).filter((text) => text.includes(reporterPhone))).toEqual([]);
+    const contact = await database.pool.query('SELECT name, phone FROM process_contacts WHERE workflow_id = $1', [order.workflowId]);
+    expect(contact.rows).toEqual([{ name: 'Owner Lin', phone: reporterPhone }]);
     const reads = (await auditRows(order.workflowId)).filter((r) => r.action === 'audit.history-read');
     expect(reads.at(-1)!.actor_id).toBe(await staffId('manager.zhou'));
   });
@@ -211,7 +215,11 @@ describe('the replay check over HTTP', () => {
 
   it('reports a history renumbered by hand after removing an event at the first event that no longer fits', async () => {
     const exported = (await get(`/v1/processes/${order.workflowId}/history`)).json();
-    const index = exported.events.findIndex((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_TIMER_STARTED');
+    type Event = { eventId: string; eventType: string; timerFiredEventAttributes?: { startedEventId: string }; timerCanceledEventAttributes?: { startedEventId: string } };
+    const events: Event[] = exported.events;
+    // A timer the rest of the history refers to (fired or cancelled later).
+    const refersTo = (e: Event) => e.timerFiredEventAttributes?.startedEventId ?? e.timerCanceledEventAttributes?.startedEventId;
+    const index = events.findIndex((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED' && events.some((later) => refersTo(later) === e.eventId));
     exported.events.splice(index, 1);
     exported.events.forEach((e: { eventId: string }, i: number) => (e.eventId = String(i + 1)));
     const res = await post('/v1/audit/replay', { history: exported });
@@ -221,6 +229,27 @@ describe('the replay check over HTTP', () => {
     expect(divergence.eventId).toBeGreaterThan(index);
     expect(divergence.eventId).toBeLessThanOrEqual(index + 3);
     expect(divergence).toMatchObject({ locatedBy: 'history-check', got: expect.stringMatching(/removed or renumbered/) });
+  });
+
+  it('refuses a history too large to hand to the replay worker with 413, pointing to npm run replay', async () => {
+    // Random text does not compress: about 2 MB of it stays over the limit once gzipped.
+    const noise = Array.from({ length: 2_000 }, () => randomBytes(768).toString('base64'));
+    const res = await post('/v1/audit/replay', { history: { events: noise.map((text, i) => ({ eventId: String(i + 1), text })) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('npm run replay') });
+  });
+
+  it('answers 503 within its deadline when no replay worker takes the check', async () => {
+    const idle = await testApp(database.db, { temporal: env.client, taskQueue: 'nobody-polls-replays', replayTimeoutMs: 1500 });
+    try {
+      const started = Date.now();
+      const res = await idle.app.inject({ method: 'POST', url: '/v1/audit/replay', headers: await idle.as('auditor.qian'), payload: { workflowId: order.workflowId } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toMatch(/no replay worker finished it in time/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('refuses a body that is not a history with 400, and staff outside the audit roles with 403', async () => {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maintenanceTasks } from '../db/schema/maintenance.js';
 import { outbox } from '../db/schema/outbox.js';
 import { slaEvents } from '../db/schema/sla-events.js';
 import { seededTestApp, type TestApp } from '../test/harness/api.js';
@@ -44,7 +46,15 @@ describe('metrics for operators', () => {
       { subject: 'work-order:WO-20261201-0002#9', dedupeKey: 'm-1', recipientKind: 'staff', channel: 'webhook', template: 'sla.escalation', status: 'failed', attempts: 3 },
       { subject: 'work-order:WO-20261201-0002#10', dedupeKey: 'm-2', recipientKind: 'staff', channel: 'webhook', template: 'sla.escalation', status: 'sent', attempts: 1 },
     ]);
+    // A maintenance task still open past its overdue time, and one done late (no longer open).
+    const hourAgo = new Date(at.getTime() - 3_600_000);
+    const task = { planId: randomUUID(), planRevision: 1, propertyId: 'harbour-view', equipmentKind: 'elevator', templateCode: 'elevator-half-monthly', templateVersion: 1, nominalDue: hourAgo, opensAt: hourAgo, overdueAt: hourAgo, createdAt: hourAgo, updatedAt: at, seq: 1 };
+    await t.database.db.insert(maintenanceTasks).values([
+      { ...task, workflowId: `pm-task:${task.planId}:${hourAgo.toISOString()}`, status: 'assigned' },
+      { ...task, workflowId: `pm-task:${task.planId}:${at.toISOString()}`, status: 'completed_late' },
+    ]);
     const body = await scrape();
+    expect(body).toContain('property_ops_open_processes_past_deadline{process="pm-task"} 1');
     expect(body).toContain('property_ops_sla_escalations_fired{process="work-order",clock="respond",level="1"} 2');
     expect(body).toContain('property_ops_sla_escalations_fired{process="work-order",clock="respond",level="2"} 1');
     expect(body).toContain('property_ops_sla_escalations_fired{process="complaint",clock="handle",level="1"} 1');

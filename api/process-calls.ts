@@ -3,8 +3,8 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, ty
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
-import { getProperty, getUnit, type PropertyRow, type UnitWithOwners } from '../db/reference.js';
-import { processErrors } from '../workflows/shared/steps.js';
+import { getProperty, getUnit, type PropertyRow } from '../db/reference.js';
+import { processErrors, type ProcessLocation } from '../workflows/shared/steps.js';
 import { requirePropertyAccess } from './auth.js';
 import { HttpProblem, notFound } from './errors.js';
 
@@ -76,22 +76,23 @@ export async function startProcess(
 }
 
 /**
- * What a new process is raised against: its property, its unit if one was named, and its
- * policy, read at once (one round trip's wait, not three). 404 for an unknown property or
- * unit, 403 for a property that is not the caller's, in that order; a missing policy is the
- * route's to answer.
+ * What a new process is raised against: its property, its unit if one was named, its policy
+ * (read at once: one round trip's wait, not three), and its location as the workflow keeps
+ * it. 404 for an unknown property or unit, 403 for a property that is not the caller's, in
+ * that order; a missing policy is the route's to answer.
  */
 export async function processPlace<P>(
   db: Db,
   req: FastifyRequest,
-  at: { propertyId: string; unitId?: string | undefined },
+  at: { propertyId: string; unitId?: string | undefined; commonArea?: string | undefined },
   policy: Promise<P | undefined>,
-): Promise<{ property: PropertyRow; unit: UnitWithOwners | undefined; policy: P | undefined }> {
+): Promise<{ property: PropertyRow; location: ProcessLocation; policy: P | undefined }> {
   const [property, unit, policyRow] = await Promise.all([getProperty(db, at.propertyId), at.unitId ? getUnit(db, at.propertyId, at.unitId) : undefined, policy]);
   if (!property) throw notFound(`property ${at.propertyId}`);
   requirePropertyAccess(req, at.propertyId);
   if (at.unitId && !unit) throw notFound(`unit ${at.unitId} at ${at.propertyId}`);
-  return { property, unit, policy: policyRow };
+  const location = { ...(unit ? { unitId: unit.id, unitCode: unit.code } : {}), ...(at.commonArea ? { commonArea: at.commonArea } : {}) };
+  return { property, location, policy: policyRow };
 }
 
 /**

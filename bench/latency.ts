@@ -60,14 +60,14 @@ export async function fillProjection(stack: Stack, rows: number): Promise<number
   if (missing > 0) {
     const techs = [stack.staff['tech.chen'], stack.staff['tech.liu']];
     await stack.admin.query(
-      `INSERT INTO work_orders (id, workflow_id, property_id, unit_code, category, priority, channel, description, reporter_name,
-         status, assignee_id, assignee_name, assignment_round, rectifications, escalation_level, next_deadline, deadlines,
+      `INSERT INTO work_orders (id, workflow_id, property_id, unit_code, category, priority, channel, description,
+         status, assignee_id, assignee_name, assignment_round, rectifications, escalation_level, next_deadline,
          satisfaction, created_by_id, created_at, updated_at, closed_at, seq)
        SELECT 'WO-' || to_char(t.created, 'YYYYMMDD') || '-H' || lpad(g::text, 7, '0'), 'work-order:WO-' || to_char(t.created, 'YYYYMMDD') || '-H' || lpad(g::text, 7, '0'),
          $1, '1-' || (100 + g % 900), (ARRAY['water','electricity','elevator','doors_windows','public_area','cleaning'])[1 + g % 6],
-         CASE WHEN g % 50 = 0 THEN 'urgent' ELSE 'normal' END, 'phone', 'Earlier repair ' || g, 'Owner ' || (g % 500),
+         CASE WHEN g % 50 = 0 THEN 'urgent' ELSE 'normal' END, 'phone', 'Earlier repair ' || g,
          CASE WHEN g % 40 = 0 THEN 'cancelled' ELSE 'closed' END,
-         CASE WHEN g % 2 = 0 THEN $2 ELSE $3 END, CASE WHEN g % 2 = 0 THEN $4 ELSE $5 END, 1, (g % 17 = 0)::int, (g % 23 = 0)::int, NULL, '[]'::jsonb,
+         CASE WHEN g % 2 = 0 THEN $2 ELSE $3 END, CASE WHEN g % 2 = 0 THEN $4 ELSE $5 END, 1, (g % 17 = 0)::int, (g % 23 = 0)::int, NULL,
          CASE WHEN g % 40 = 0 THEN NULL ELSE 3 + g % 3 END, $6, t.created, t.created + interval '2 days', t.created + interval '2 days', 6
        FROM generate_series(1, $7::int) AS g, LATERAL (SELECT now() - interval '366 days' + (g * interval '365 days') / $7::int AS created) AS t`,
       [benchProperty, techs[0]!.id, techs[1]!.id, techs[0]!.name, techs[1]!.name, stack.staff['frontdesk.li'].id, missing],

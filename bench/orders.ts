@@ -127,7 +127,6 @@ export async function orderInput(stack: Stack, policy: SlaPolicySnapshot, label:
     channel: 'phone',
     description: category === benchCategory ? 'Water dripping from the corridor ceiling' : `Bench order (${category})`,
     photos: [],
-    reporter: { name: 'Owner Bench', phone: '13800000000' },
     createdBy: { id: clerk.id, role: clerk.role, name: clerk.name },
     policy,
   };

@@ -2,11 +2,13 @@
  * Complaints in PostgreSQL: complaint numbers, the policy snapshot a complaint starts
  * from, and reads of the projection (one row, a filtered page, the statistics).
  */
-import { and, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { parseIsoDuration } from '../domain/durations.js';
 import type { Role } from '../domain/roles.js';
+import { dateStamp } from '../domain/time-zones.js';
 import type { ComplaintPolicySnapshot, ComplaintPriority } from '../workflows/complaint.contract.js';
 import type { Db } from './index.js';
+import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
 import type { ComplaintPolicyRow } from './reference.js';
 import { complaintNumbers, complaints, slaEvents } from './schema/index.js';
 
@@ -15,8 +17,7 @@ export type ComplaintRow = typeof complaints.$inferSelect;
 /** Allocate a new complaint number: CP-<date in the property's zone>-<sequence, 4+ digits>. */
 export async function allocateComplaintId(db: Db, timeZone: string, at = new Date()): Promise<string> {
   const { rows } = await db.execute<{ n: string }>(sql`SELECT nextval(${sql.raw(`'${complaintNumbers.seqName}'`)}) AS n`);
-  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at).replaceAll('-', '');
-  return `CP-${date}-${String(rows[0]!.n).padStart(4, '0')}`;
+  return `CP-${dateStamp(at, timeZone)}-${String(rows[0]!.n).padStart(4, '0')}`;
 }
 
 /** Resolve a stored complaint policy's durations to milliseconds. */
@@ -38,49 +39,27 @@ export async function getComplaintRow(db: Db, id: string): Promise<ComplaintRow 
   return row;
 }
 
-export interface ComplaintFilter {
-  propertyIds?: string[] | undefined;
-  propertyId?: string | undefined;
-  status?: string[] | undefined;
-  category?: string | undefined;
+export interface ComplaintFilter extends ProcessListFilter {
   priority?: string | undefined;
   channel?: string | undefined;
   handlerId?: string | undefined;
-  overdue?: boolean | undefined;
   escalated?: boolean | undefined;
-  limit: number;
-  cursor?: { createdAt: Date; id: string } | undefined;
 }
 
-/** The list query: newest first, one page and one row more (so the caller knows a next page exists). */
+/** The list query: the complaints `f` asks for, newest first, one page and one row more. */
 export function complaintListQuery(db: Db, f: ComplaintFilter) {
   const c = complaints;
-  const where: (SQL | undefined)[] = [
-    f.propertyIds ? inArray(c.propertyId, f.propertyIds) : undefined,
-    f.propertyId ? eq(c.propertyId, f.propertyId) : undefined,
-    f.status?.length ? inArray(c.status, f.status) : undefined,
-    f.category ? eq(c.category, f.category) : undefined,
+  return processListPage(db.select().from(c).$dynamic(), c, f, [
     f.priority ? eq(c.priority, f.priority) : undefined,
     f.channel ? eq(c.channel, f.channel) : undefined,
     f.handlerId ? eq(c.handlerId, f.handlerId) : undefined,
-    f.overdue === undefined ? undefined : f.overdue ? lt(c.nextDeadline, sql`now()`) : sql`(${c.nextDeadline} IS NULL OR ${c.nextDeadline} >= now())`,
     f.escalated === undefined ? undefined : f.escalated ? gt(c.escalationLevel, 0) : eq(c.escalationLevel, 0),
-    f.cursor ? or(lt(c.createdAt, f.cursor.createdAt), and(eq(c.createdAt, f.cursor.createdAt), lt(c.id, f.cursor.id))) : undefined,
-  ];
-  return db
-    .select()
-    .from(c)
-    .where(and(...where))
-    .orderBy(desc(c.createdAt), desc(c.id))
-    .limit(f.limit + 1);
+  ]);
 }
 
 /** A page of complaints, newest first, with keyset paging on (created_at, id). */
-export async function listComplaints(db: Db, f: ComplaintFilter): Promise<{ items: ComplaintRow[]; next?: { createdAt: Date; id: string } }> {
-  const rows = await complaintListQuery(db, f);
-  const items = rows.slice(0, f.limit);
-  const last = items[items.length - 1];
-  return rows.length > f.limit && last ? { items, next: { createdAt: last.createdAt, id: last.id } } : { items };
+export async function listComplaints(db: Db, f: ComplaintFilter): Promise<Page<ComplaintRow>> {
+  return toPage(await complaintListQuery(db, f), f.limit);
 }
 
 /** Share of `part` in `whole`, or null when there is nothing to share. */

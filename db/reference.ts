@@ -3,6 +3,7 @@
  * policies. Every write appends its audit row in the same transaction.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { DepartmentCode } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
 import { appendAudit, type Tx } from './audit.js';
@@ -360,6 +361,67 @@ export async function findStaffByUsername(db: Db, username: string) {
   return { ...person, properties: memberships.map((m) => m.propertyId) };
 }
 
+/** The tables policies live in: one row per property and key (a category, a priority). */
+type PolicyTable = typeof slaPolicies | typeof complaintPolicies;
+
+/** What tells one kind of policy from another: its table, the column it is keyed on within a property, and its audit name. */
+interface PolicyKind<T extends PolicyTable> {
+  table: T;
+  key: AnyPgColumn;
+  audit: 'sla-policy' | 'complaint-policy';
+}
+
+const slaPolicyKind: PolicyKind<typeof slaPolicies> = { table: slaPolicies, key: slaPolicies.category, audit: 'sla-policy' };
+const complaintPolicyKind: PolicyKind<typeof complaintPolicies> = { table: complaintPolicies, key: complaintPolicies.priority, audit: 'complaint-policy' };
+
+/**
+ * Create or replace a policy. The version grows on every change, and the audit row keeps the
+ * previous figures, so a change made while processes run is traceable.
+ */
+async function putPolicy<T extends PolicyTable>(
+  db: Db,
+  kind: PolicyKind<T>,
+  propertyId: string,
+  key: string,
+  values: T['$inferInsert'],
+  actor: Actor,
+): Promise<{ policy: T['$inferSelect']; created: boolean }> {
+  // Widened to the union: drizzle cannot type a write to a generic table.
+  const table: PolicyTable = kind.table;
+  return db.transaction(async (tx) => {
+    const [previous] = await tx
+      .select()
+      .from(table)
+      .where(and(eq(table.propertyId, propertyId), eq(kind.key, key)))
+      .for('update');
+    const [policy] = await tx
+      .insert(table)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [table.propertyId, kind.key],
+        set: { ...values, version: sql`${table.version} + 1`, updatedAt: sql`now()` },
+      })
+      .returning();
+    await auditPolicyChange(tx, kind.audit, `${propertyId}:${key}`, actor, policy!, previous);
+    return { policy: policy!, created: !previous };
+  });
+}
+
+/** A property's policies of one kind, in key order. */
+async function listPolicies<T extends PolicyTable>(db: Db, kind: PolicyKind<T>, propertyId: string): Promise<T['$inferSelect'][]> {
+  const table: PolicyTable = kind.table;
+  return db.select().from(table).where(eq(table.propertyId, propertyId)).orderBy(asc(kind.key));
+}
+
+async function getPolicy<T extends PolicyTable>(db: Db, kind: PolicyKind<T>, propertyId: string, key: string): Promise<T['$inferSelect'] | undefined> {
+  const table: PolicyTable = kind.table;
+  const [row] = await db
+    .select()
+    .from(table)
+    .where(and(eq(table.propertyId, propertyId), eq(kind.key, key)));
+  return row;
+}
+
 /**
  * Audit a policy written in `tx`: created, or changed with the previous figures kept, so a
  * change made while processes run is traceable.
@@ -394,10 +456,7 @@ export interface SlaPolicyInput {
   rectificationEscalateAfter?: number | undefined;
 }
 
-/**
- * Create or replace the policy for a category. The version grows on every change, and
- * the audit row keeps the previous figures, so a change mid-flight is traceable.
- */
+/** Create or replace the SLA policy of a category, with the defaults filled in. */
 export async function putSlaPolicy(
   db: Db,
   propertyId: string,
@@ -405,13 +464,12 @@ export async function putSlaPolicy(
   input: SlaPolicyInput,
   actor: Actor,
 ): Promise<{ policy: SlaPolicyRow; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const [previous] = await tx
-      .select()
-      .from(slaPolicies)
-      .where(and(eq(slaPolicies.propertyId, propertyId), eq(slaPolicies.category, category)))
-      .for('update');
-    const values = {
+  return putPolicy(
+    db,
+    slaPolicyKind,
+    propertyId,
+    category,
+    {
       propertyId,
       category,
       departmentCode: input.department,
@@ -424,30 +482,17 @@ export async function putSlaPolicy(
       escalation: input.escalation,
       rectificationEscalateAfter: input.rectificationEscalateAfter ?? 2,
       updatedBy: actor.id,
-    };
-    const [policy] = await tx
-      .insert(slaPolicies)
-      .values(values)
-      .onConflictDoUpdate({
-        target: [slaPolicies.propertyId, slaPolicies.category],
-        set: { ...values, version: sql`${slaPolicies.version} + 1`, updatedAt: sql`now()` },
-      })
-      .returning();
-    await auditPolicyChange(tx, 'sla-policy', `${propertyId}:${category}`, actor, policy!, previous);
-    return { policy: policy!, created: !previous };
-  });
+    },
+    actor,
+  );
 }
 
 export async function listSlaPolicies(db: Db, propertyId: string): Promise<SlaPolicyRow[]> {
-  return db.select().from(slaPolicies).where(eq(slaPolicies.propertyId, propertyId)).orderBy(asc(slaPolicies.category));
+  return listPolicies(db, slaPolicyKind, propertyId);
 }
 
 export async function getSlaPolicy(db: Db, propertyId: string, category: string): Promise<SlaPolicyRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(slaPolicies)
-    .where(and(eq(slaPolicies.propertyId, propertyId), eq(slaPolicies.category, category)));
-  return row;
+  return getPolicy(db, slaPolicyKind, propertyId, category);
 }
 
 export interface ComplaintPolicyInput {
@@ -459,10 +504,7 @@ export interface ComplaintPolicyInput {
   reopenEscalateAfter?: number | undefined;
 }
 
-/**
- * Create or replace the complaint policy for a priority. Like SLA policies, the version
- * grows on every change and the audit row keeps the previous figures.
- */
+/** Create or replace the complaint policy of a priority, with the defaults filled in. */
 export async function putComplaintPolicy(
   db: Db,
   propertyId: string,
@@ -470,13 +512,12 @@ export async function putComplaintPolicy(
   input: ComplaintPolicyInput,
   actor: Actor,
 ): Promise<{ policy: ComplaintPolicyRow; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const [previous] = await tx
-      .select()
-      .from(complaintPolicies)
-      .where(and(eq(complaintPolicies.propertyId, propertyId), eq(complaintPolicies.priority, priority)))
-      .for('update');
-    const values = {
+  return putPolicy(
+    db,
+    complaintPolicyKind,
+    propertyId,
+    priority,
+    {
       propertyId,
       priority,
       respond: input.respond,
@@ -486,28 +527,16 @@ export async function putComplaintPolicy(
       escalation: input.escalation,
       reopenEscalateAfter: input.reopenEscalateAfter ?? 2,
       updatedBy: actor.id,
-    };
-    const [policy] = await tx
-      .insert(complaintPolicies)
-      .values(values)
-      .onConflictDoUpdate({
-        target: [complaintPolicies.propertyId, complaintPolicies.priority],
-        set: { ...values, version: sql`${complaintPolicies.version} + 1`, updatedAt: sql`now()` },
-      })
-      .returning();
-    await auditPolicyChange(tx, 'complaint-policy', `${propertyId}:${priority}`, actor, policy!, previous);
-    return { policy: policy!, created: !previous };
-  });
+    },
+    actor,
+  );
 }
 
+/** A property's complaint policies, in priority-name order (callers rank them). */
 export async function listComplaintPolicies(db: Db, propertyId: string): Promise<ComplaintPolicyRow[]> {
-  return db.select().from(complaintPolicies).where(eq(complaintPolicies.propertyId, propertyId));
+  return listPolicies(db, complaintPolicyKind, propertyId);
 }
 
 export async function getComplaintPolicy(db: Db, propertyId: string, priority: string): Promise<ComplaintPolicyRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(complaintPolicies)
-    .where(and(eq(complaintPolicies.propertyId, propertyId), eq(complaintPolicies.priority, priority)));
-  return row;
+  return getPolicy(db, complaintPolicyKind, propertyId, priority);
 }

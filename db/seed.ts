@@ -1,8 +1,9 @@
 /**
  * Demo data for `npm start`: one property with buildings, units and owners, staff in
- * every role, and SLA and complaint policies from the figures of shared/DOMAIN.md.
- * Idempotent: an existing demo property only gains what it lacks (complaint policies came
- * later than the rest).
+ * every role, SLA and complaint policies from the figures of shared/DOMAIN.md, and its
+ * equipment, default checklist templates and maintenance plans (seed-maintenance.ts).
+ * Idempotent: an existing demo property only gains what it lacks (complaint policies and
+ * maintenance came later than the rest).
  */
 import type { WorkOrderCategory } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
@@ -21,6 +22,7 @@ import {
   type NewStaff,
   type SlaPolicyInput,
 } from './reference.js';
+import { seedMaintenance } from './seed-maintenance.js';
 
 export const demoPropertyId = 'harbour-view';
 
@@ -91,7 +93,11 @@ async function seedComplaintPolicies(db: Db): Promise<boolean> {
 
 /** Seed the demo property, or what an earlier seed of it lacks. Returns whether anything was written. */
 export async function seedDemo(db: Db): Promise<boolean> {
-  if (await getProperty(db, demoPropertyId)) return seedComplaintPolicies(db);
+  if (await getProperty(db, demoPropertyId)) {
+    const policies = await seedComplaintPolicies(db);
+    const maintenance = await seedMaintenance(db, demoPropertyId, seeder);
+    return policies || maintenance;
+  }
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
   const b2 = await createBuilding(db, demoPropertyId, 'Building 2', seeder);
@@ -108,5 +114,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
   for (const member of demoStaff) await addStaff(db, demoPropertyId, member, seeder);
   for (const [category, policy] of Object.entries(demoPolicies)) await putSlaPolicy(db, demoPropertyId, category, policy, seeder);
   await seedComplaintPolicies(db);
+  await seedMaintenance(db, demoPropertyId, seeder);
   return true;
 }

@@ -1,21 +1,17 @@
 /** Reading the work-order projection, allocating order numbers and recording idempotency keys. */
 import { createHash } from 'node:crypto';
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { dateStamp } from '../domain/time-zones.js';
 import type { Db } from './index.js';
+import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
 import { idempotencyKeys, workOrderNumbers, workOrders } from './schema/index.js';
 
 export type WorkOrderRow = typeof workOrders.$inferSelect;
 
-/** The calendar date (YYYYMMDD) of `at` in a time zone. */
-function datePart(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  return parts.replaceAll('-', '');
-}
-
 /** Allocate a new order number: WO-<date in the property's zone>-<sequence, 4+ digits>. */
 export async function allocateWorkOrderId(db: Db, timeZone: string, at = new Date()): Promise<string> {
   const [row] = await db.execute<{ n: string }>(sql`SELECT nextval(${sql.raw(`'${workOrderNumbers.seqName}'`)}) AS n`).then((r) => r.rows);
-  return `WO-${datePart(at, timeZone)}-${String(row!.n).padStart(4, '0')}`;
+  return `WO-${dateStamp(at, timeZone)}-${String(row!.n).padStart(4, '0')}`;
 }
 
 /** SHA-256 of a request body in a stable form, to tell a true retry from a reused key. */
@@ -51,43 +47,21 @@ export async function getWorkOrderRow(db: Db, id: string): Promise<WorkOrderRow 
   return row;
 }
 
-export interface WorkOrderFilter {
-  propertyIds?: string[] | undefined;
-  propertyId?: string | undefined;
-  status?: string[] | undefined;
-  category?: string | undefined;
-  assigneeId?: string | undefined;
-  overdue?: boolean | undefined;
-  limit: number;
-  cursor?: { createdAt: Date; id: string } | undefined;
+/** Several orders' rows at once (those that exist). */
+export async function getWorkOrderRows(db: Db, ids: string[]): Promise<WorkOrderRow[]> {
+  return ids.length ? db.select().from(workOrders).where(inArray(workOrders.id, ids)) : [];
 }
 
-/** The list query: newest first, one page and one row more (so the caller knows a next page exists). */
+export interface WorkOrderFilter extends ProcessListFilter {
+  assigneeId?: string | undefined;
+}
+
+/** The list query: the orders `f` asks for, newest first, one page and one row more. */
 export function workOrderListQuery(db: Db, f: WorkOrderFilter) {
-  const where: (SQL | undefined)[] = [
-    f.propertyIds ? inArray(workOrders.propertyId, f.propertyIds) : undefined,
-    f.propertyId ? eq(workOrders.propertyId, f.propertyId) : undefined,
-    f.status?.length ? inArray(workOrders.status, f.status) : undefined,
-    f.category ? eq(workOrders.category, f.category) : undefined,
-    f.assigneeId ? eq(workOrders.assigneeId, f.assigneeId) : undefined,
-    f.overdue === true ? lt(workOrders.nextDeadline, sql`now()`) : undefined,
-    f.overdue === false ? sql`(${workOrders.nextDeadline} IS NULL OR ${workOrders.nextDeadline} >= now())` : undefined,
-    f.cursor
-      ? or(lt(workOrders.createdAt, f.cursor.createdAt), and(eq(workOrders.createdAt, f.cursor.createdAt), lt(workOrders.id, f.cursor.id)))
-      : undefined,
-  ];
-  return db
-    .select()
-    .from(workOrders)
-    .where(and(...where))
-    .orderBy(desc(workOrders.createdAt), desc(workOrders.id))
-    .limit(f.limit + 1);
+  return processListPage(db.select().from(workOrders).$dynamic(), workOrders, f, [f.assigneeId ? eq(workOrders.assigneeId, f.assigneeId) : undefined]);
 }
 
 /** A page of orders, newest first, with keyset paging on (created_at, id). */
-export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<{ items: WorkOrderRow[]; next?: { createdAt: Date; id: string } }> {
-  const rows = await workOrderListQuery(db, f);
-  const items = rows.slice(0, f.limit);
-  const last = items[items.length - 1];
-  return rows.length > f.limit && last ? { items, next: { createdAt: last.createdAt, id: last.id } } : { items };
+export async function listWorkOrders(db: Db, f: WorkOrderFilter): Promise<Page<WorkOrderRow>> {
+  return toPage(await workOrderListQuery(db, f), f.limit);
 }

@@ -29,4 +29,3 @@ export type DepartmentCode = (typeof departmentCodes)[number];
 
 /** Kinds of property one deployment serves. */
 export const propertyKinds = ['residential', 'office', 'mall', 'mixed'] as const;
-export type PropertyKind = (typeof propertyKinds)[number];

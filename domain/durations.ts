@@ -1,7 +1,9 @@
 /**
  * ISO 8601 durations (`PT1H`, `PT30M`, `P2D`, `P1DT2H30M`, `PT1.5S`) as used by SLA
- * policies. Pure code: the API validates with it and workflows compute deadlines with it.
+ * policies. Pure code: the API validates with it and workflows may compute deadlines with
+ * it. `tinyduration` reads the parts; this module adds what a deadline needs of them.
  */
+import { parse } from 'tinyduration';
 
 const MS_PER_SECOND = 1000;
 const MS_PER_MINUTE = 60 * MS_PER_SECOND;
@@ -9,112 +11,42 @@ const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 const MS_PER_DAY = 24 * MS_PER_HOUR;
 const MS_PER_WEEK = 7 * MS_PER_DAY;
 
+// tinyduration finds a duration anywhere in a text and lets a part be signed; a policy
+// figure must be nothing but unsigned parts after "P", with at least one after a "T".
+const part = String.raw`\d+(?:[.,]\d+)?`;
+const wholeText = new RegExp(String.raw`^P(?:${part}[YMWD])*(?:T(?:${part}[HMS])+)?$`);
+const parts = new RegExp(String.raw`${part}[A-Z]`, 'g');
+const maxLength = 64;
+
 /**
  * Milliseconds in an ISO 8601 duration such as "PT1H", "PT30M", "P1D", "P1DT2H30M", "PT1.5S"
  * or "P2W" (days count as 24 hours). Years and months have no fixed length and are refused,
  * as are weeks combined with other parts. A fraction is allowed on the last part only.
- * Throws an Error naming the text. A single left-to-right scan: no regular expressions.
+ * Throws an Error naming the text.
  */
 export function parseIsoDuration(text: string): number {
   const invalid = (reason: string): Error => {
     const shown = text.length > 64 ? `${text.slice(0, 64)}...` : text;
     return new Error(`Invalid ISO 8601 duration ${JSON.stringify(shown)}: ${reason}`);
   };
-  if (text.length === 0) throw invalid('it is empty');
-  if (text[0] === '-' || text[0] === '+') throw invalid('a signed duration is not allowed');
-  if (text[0] !== 'P') throw invalid('it must start with "P"');
-
-  let total = 0;
-  let parts = 0;
-  let inTime = false;
-  let timeParts = 0;
-  let sawWeeks = false;
-  let sawFraction = false;
-  // Position of the last designator in its section, to enforce the order D, then H, M, S.
-  let lastOrder = -1;
-  let i = 1;
-
-  while (i < text.length) {
-    if (text[i] === 'T') {
-      if (inTime) throw invalid('"T" appears twice');
-      inTime = true;
-      lastOrder = -1;
-      i += 1;
-      continue;
-    }
-    const numberStart = i;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i += 1;
-    if (i === numberStart) throw invalid(`expected a number at position ${i}`);
-    let fraction = false;
-    if (text[i] === '.' || text[i] === ',') {
-      fraction = true;
-      i += 1;
-      const fractionStart = i;
-      while (i < text.length && isDigit(text.charCodeAt(i))) i += 1;
-      if (i === fractionStart) throw invalid(`expected digits after the decimal mark at position ${fractionStart}`);
-    }
-    const value = Number(text.slice(numberStart, i).replace(',', '.'));
-    const designator = text[i];
-    if (designator === undefined) throw invalid('the last number has no unit');
-    i += 1;
-    if (sawFraction) throw invalid('only the last part may have a fraction');
-    sawFraction = fraction;
-
-    let unitMs: number;
-    let order: number;
-    if (!inTime) {
-      switch (designator) {
-        case 'Y':
-          throw invalid('years have no fixed length; use days');
-        case 'M':
-          throw invalid('months have no fixed length; use days (minutes are written after "T", as in PT30M)');
-        case 'W':
-          unitMs = MS_PER_WEEK;
-          order = 0;
-          sawWeeks = true;
-          break;
-        case 'D':
-          unitMs = MS_PER_DAY;
-          order = 1;
-          break;
-        default:
-          throw invalid(`unknown date unit "${designator}"`);
-      }
-    } else {
-      switch (designator) {
-        case 'H':
-          unitMs = MS_PER_HOUR;
-          order = 0;
-          break;
-        case 'M':
-          unitMs = MS_PER_MINUTE;
-          order = 1;
-          break;
-        case 'S':
-          unitMs = MS_PER_SECOND;
-          order = 2;
-          break;
-        default:
-          throw invalid(`unknown time unit "${designator}"`);
-      }
-      timeParts += 1;
-    }
-    if (order <= lastOrder) throw invalid(`unit "${designator}" is repeated or out of order`);
-    lastOrder = order;
-    parts += 1;
-    total += value * unitMs;
-  }
-
-  if (inTime && timeParts === 0) throw invalid('"T" must be followed by at least one time part');
-  if (parts === 0) throw invalid('it has no parts');
-  if (sawWeeks && parts > 1) throw invalid('weeks cannot be combined with other parts');
+  // Longer than any policy figure, and long enough to make a backtracking parser crawl.
+  if (text.length > maxLength) throw invalid('it is too long');
+  if (text.startsWith('-') || text.startsWith('+')) throw invalid('a signed duration is not allowed');
+  const written = wholeText.test(text) ? (text.match(parts) ?? []) : [];
+  if (written.length === 0) throw invalid('expected "P", days, then "T" and hours, minutes, seconds, as in P1DT2H30M');
+  // tinyduration stops at a unit out of order; a part it did not read means one was.
+  const d = parse(text);
+  const values = [d.years, d.months, d.weeks, d.days, d.hours, d.minutes, d.seconds];
+  if (values.filter((v) => v !== undefined).length !== written.length) throw invalid('a unit is repeated or out of order');
+  if (d.years !== undefined) throw invalid('years have no fixed length; use days');
+  if (d.months !== undefined) throw invalid('months have no fixed length; use days (minutes are written after "T", as in PT30M)');
+  if (d.weeks !== undefined && written.length > 1) throw invalid('weeks cannot be combined with other parts');
+  if (written.slice(0, -1).some((p) => /[.,]/.test(p))) throw invalid('only the last part may have a fraction');
+  const total =
+    (d.weeks ?? 0) * MS_PER_WEEK + (d.days ?? 0) * MS_PER_DAY + (d.hours ?? 0) * MS_PER_HOUR + (d.minutes ?? 0) * MS_PER_MINUTE + (d.seconds ?? 0) * MS_PER_SECOND;
   const ms = Math.round(total);
   if (!Number.isSafeInteger(ms)) throw invalid('it is too long');
   return ms;
-}
-
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
 }
 
 /** Whether `text` is a duration parseIsoDuration accepts. */
@@ -125,18 +57,4 @@ export function isIsoDuration(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Render milliseconds as a compact ISO 8601 duration (`PT1H30M`). */
-export function formatIsoDuration(ms: number): string {
-  if (ms <= 0) return 'PT0S';
-  const days = Math.floor(ms / 86_400_000);
-  let rest = ms - days * 86_400_000;
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = rest / 1000;
-  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
-  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }

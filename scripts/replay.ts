@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { buildWorkflowBundle, formatReport, formatSummary, replayHistories, summarise, type ReplaySource } from '../api/audit/replay.js';
+import { buildWorkflowBundle, formatReport, formatSummary, replayHistories, summarise, type ReplaySource } from '../activities/replay/replay.js';
 import { processWorkflowId } from '../api/processes/schemas.js';
 import { bootConfig } from '../config.js';
 

@@ -7,12 +7,9 @@
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { buildWorkflowBundle } from '../activities/replay/replay.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The entry point of all workflow code, as the worker registers it. */
-export const workflowsPath = path.join(root, 'workflows', 'index.ts');
 
 /** Where `npm run build` writes the bundle (git-ignored). */
 export const workflowBundlePath = path.join(root, '.build', 'workflow-bundle.js');
@@ -45,10 +42,7 @@ export async function staleBundleReason(): Promise<string | undefined> {
 /** Builds the bundle unless it is fresh; returns whether it built one. */
 export async function ensureWorkflowBundle(): Promise<boolean> {
   if ((await staleBundleReason()) === undefined) return false;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-  });
+  const code = await buildWorkflowBundle();
   await mkdir(path.dirname(workflowBundlePath), { recursive: true });
   // Written aside and renamed, so a worker starting meanwhile never loads half a file.
   const tmp = `${workflowBundlePath}.tmp-${process.pid}`;

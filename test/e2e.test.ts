@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('a leak reported through the API, end to end', () => {
-  it('dispatches itself, escalates twice, survives a killed worker, goes round a rectification and closes with its whole timeline', async () => {
+  it('dispatches itself, escalates twice, survives a killed worker, goes round a rectification and closes with its whole timeline, which replays in the worker', async () => {
     const policy = waterPolicy({ respond: 'PT3S', complete: 'PT10M', revisit: 'PT10M' }, ['PT0S', 'PT2S', 'PT1H']);
     expect((await call('PUT', '/v1/properties/harbour-view/sla-policies/water', 'manager.zhou', policy)).status).toBe(200);
 
@@ -106,5 +106,10 @@ describe('a leak reported through the API, end to end', () => {
     for (const step of detail.timeline) expect(step.actor.id).toBeTruthy();
     const list = await call('GET', '/v1/work-orders?status=closed', 'manager.zhou');
     expect(list.json.items.find((o: { id: string }) => o.id === id)).toMatchObject({ status: 'closed', rectifications: 1, escalationLevel: 2, satisfaction: 5 });
+
+    // The replay check runs in the worker process (the API only starts it): the closed order replays there.
+    const replay = await call('POST', '/v1/audit/replay', 'manager.zhou', { workflowId: created.json.workflowId });
+    expect(replay.status).toBe(200);
+    expect(replay.json).toMatchObject({ name: created.json.workflowId, workflowType: 'workOrderWorkflow', outcome: 'deterministic' });
   });
 });

@@ -7,8 +7,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DepartmentCode } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
 import type { SlaClockView } from './sla/clocks.js';
-import type { TimelineEntry } from './shared/steps.js';
-import type { Assignee, RevisitRecord, WorkOrderInput, WorkOrderLocation, WorkOrderStatus } from './work-order.contract.js';
+import type { Assignee, ReportIdentity, RevisitArgs, RevisitRecord, StepOutcome, TimelineEntry } from './shared/steps.js';
+import type { WorkOrderInput, WorkOrderLocation, WorkOrderStatus } from './work-order.contract.js';
 
 export const complaintStatuses = ['received', 'assigned', 'responded', 'resolved', 'revisiting', 'closed', 'withdrawn'] as const;
 /**
@@ -39,17 +39,6 @@ export const categoryPriority: Record<ComplaintCategory, ComplaintPriority> = {
   other: 'normal',
 };
 
-/** The department that usually owns a category; the property management department coordinates the rest. */
-export const categoryDepartment: Record<ComplaintCategory, DepartmentCode> = {
-  service_attitude: 'management',
-  cleanliness: 'cleaning',
-  security: 'security',
-  noise: 'security',
-  facilities: 'engineering',
-  fees: 'customer_service',
-  other: 'management',
-};
-
 /** Priority from the category, one step higher when flagged urgent; an explicit choice by front desk wins. */
 export function complaintPriority(category: ComplaintCategory, urgent: boolean, chosen?: ComplaintPriority): ComplaintPriority {
   if (chosen) return chosen;
@@ -60,11 +49,11 @@ export function complaintPriority(category: ComplaintCategory, urgent: boolean, 
 /** The SLA clocks of a complaint. */
 export type ComplaintClock = 'respond' | 'resolve' | 'revisit';
 
+/** The registered name of the complaint workflow (`complaintWorkflow` in workflows/complaint.ts). */
+export const complaintWorkflowType = 'complaintWorkflow';
+
 /** Workflow ID of a complaint: `complaint:CP-20261121-0001`. */
 export const complaintWorkflowId = (complaintId: string): string => `complaint:${complaintId}`;
-/** The complaint ID inside a complaint workflow ID, or undefined if it is not one. */
-export const parseComplaintWorkflowId = (workflowId: string): string | undefined =>
-  workflowId.startsWith('complaint:') ? workflowId.slice('complaint:'.length) : undefined;
 
 /** The property's complaint policy for one priority, resolved to milliseconds. */
 export interface ComplaintPolicySnapshot {
@@ -84,7 +73,11 @@ export type ComplaintLocation = WorkOrderLocation;
 /** The staff member who owns the complaint's resolution. */
 export type Handler = Assignee;
 
-/** Everything a new complaint starts from; the API fills in the actor and the current policy. */
+/**
+ * Everything a new complaint starts from; the API fills in the actor and the current policy.
+ * The complainant's name and phone are not here: the API stores them in PostgreSQL before
+ * the workflow starts, so no history ever holds them.
+ */
 export interface ComplaintInput {
   complaintId: string;
   propertyId: string;
@@ -94,7 +87,6 @@ export interface ComplaintInput {
   urgent: boolean;
   channel: ComplaintChannel;
   description: string;
-  complainant: { name: string; phone?: string };
   createdBy: Actor;
   policy: ComplaintPolicySnapshot;
 }
@@ -143,10 +135,43 @@ export interface ComplaintResolution {
 /** Front desk's call back to the complainant, as for repair orders. */
 export type ComplaintRevisit = RevisitRecord;
 
+/** A repair order as the complaint projection lists it. */
+export interface ComplaintWorkOrderLink {
+  orderId: string;
+  category: string;
+  status: ComplaintWorkOrder['status'];
+  startedAt: number;
+  finishedAt?: number;
+}
+
+/** The complaint projection's fixed part, written with the complaint's first step. */
+export type ComplaintIdentity = ReportIdentity & { urgent: boolean };
+
+/** The complaint projection's changing part, written with every step. */
+export interface ComplaintLive {
+  status: ComplaintStatus;
+  department: DepartmentCode | null;
+  handlerId: string | null;
+  handlerName: string | null;
+  assignmentRound: number;
+  escalationLevel: number;
+  reopens: number;
+  nextDeadline: number | null;
+  workOrders: ComplaintWorkOrderLink[];
+  openWorkOrders: number;
+  respondedAt: number | null;
+  respondDeadline: number | null;
+  respondMet: boolean | null;
+  resolvedAt: number | null;
+  resolveDeadline: number | null;
+  resolveMet: boolean | null;
+  satisfaction: number | null;
+  closedAt: number | null;
+}
+
 /** The state of a complaint as the workflow holds it; queries return it whole. */
 export interface ComplaintState
   extends Pick<ComplaintInput, 'complaintId' | 'propertyId' | 'location' | 'category' | 'priority' | 'urgent' | 'channel' | 'description' | 'createdBy' | 'policy'> {
-  complainantName: string;
   status: ComplaintStatus;
   department?: DepartmentCode;
   handler?: Handler;
@@ -180,7 +205,6 @@ export function newComplaintState(input: ComplaintInput, now: number): Complaint
     urgent: input.urgent,
     channel: input.channel,
     description: input.description,
-    complainantName: input.complainant.name,
     createdBy: input.createdBy,
     status: 'received',
     assignmentRound: 0,
@@ -206,30 +230,30 @@ export type AssignArgs = ActorArg & { handler: Handler; department: DepartmentCo
 export type RespondArgs = ActorArg & { message: string };
 export type AddWorkOrderArgs = ActorArg & { order: WorkOrderInput };
 export type ResolveArgs = ActorArg & { resolution: string; followUp: boolean };
-export type RevisitArgs = ActorArg & { satisfied: boolean; score: number; comment?: string };
+export type { RevisitArgs };
 export type CloseArgs = ActorArg & { reason: string; score?: number };
 export type EscalateArgs = ActorArg & { reason: string; level?: number };
 export type WithdrawArgs = ActorArg & { reason: string };
 
 /** Give the complaint to a department and a handler, or hand it to another (recorded as a reassignment). */
-export const assignUpdate = defineUpdate<ComplaintState, [AssignArgs]>('assign');
+export const assignUpdate = defineUpdate<StepOutcome, [AssignArgs]>('assign');
 /** The first answer to the complainant, sent through the outbox: stops the respond clock. */
-export const respondUpdate = defineUpdate<ComplaintState, [RespondArgs]>('respond');
+export const respondUpdate = defineUpdate<StepOutcome, [RespondArgs]>('respond');
 /** Start a repair order as a child workflow; the complaint cannot be resolved while it is open. */
-export const addWorkOrderUpdate = defineUpdate<ComplaintState, [AddWorkOrderArgs]>('addWorkOrder');
+export const addWorkOrderUpdate = defineUpdate<StepOutcome, [AddWorkOrderArgs]>('addWorkOrder');
 /** The handler's resolution: stops the resolve clock; with a follow-up the revisit clock starts. */
-export const resolveUpdate = defineUpdate<ComplaintState, [ResolveArgs]>('resolve');
+export const resolveUpdate = defineUpdate<StepOutcome, [ResolveArgs]>('resolve');
 /** Front desk called back: satisfied closes with a score, unsatisfied reopens the complaint. */
-export const revisitUpdate = defineUpdate<ComplaintState, [RevisitArgs]>('revisit');
+export const revisitUpdate = defineUpdate<StepOutcome, [RevisitArgs]>('revisit');
 /** Close a complaint resolved without a follow-up call, with a reason. */
-export const closeUpdate = defineUpdate<ComplaintState, [CloseArgs]>('close');
+export const closeUpdate = defineUpdate<StepOutcome, [CloseArgs]>('close');
 /** A director raises the complaint by hand (one level, or to a given level), with a reason. */
-export const escalateUpdate = defineUpdate<ComplaintState, [EscalateArgs]>('escalate');
+export const escalateUpdate = defineUpdate<StepOutcome, [EscalateArgs]>('escalate');
 /** A director brings the complaint back down (one level, or to a given level), with a reason. */
-export const deEscalateUpdate = defineUpdate<ComplaintState, [EscalateArgs]>('deEscalate');
+export const deEscalateUpdate = defineUpdate<StepOutcome, [EscalateArgs]>('deEscalate');
 /** The complainant withdraws the complaint, with a reason; repair orders it started carry on. */
-export const withdrawUpdate = defineUpdate<ComplaintState, [WithdrawArgs]>('withdraw');
-/** The complaint's full live state. */
+export const withdrawUpdate = defineUpdate<StepOutcome, [WithdrawArgs]>('withdraw');
+/** The complaint's full live state (updates return only a `StepOutcome`: read details here). */
 export const complaintQuery = defineQuery<ComplaintState>('state');
 
 /** Roles that may register a complaint. */

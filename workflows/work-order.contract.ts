@@ -7,7 +7,7 @@ import type { WorkOrderCategory } from '../domain/categories.js';
 import type { Actor, Role } from '../domain/roles.js';
 import type { SlaPolicySnapshot } from '../domain/sla-policy.js';
 import type { SlaClockView } from './sla/clocks.js';
-import type { NotifyTarget, TimelineEntry } from './shared/steps.js';
+import type { Assignee, NotifyTarget, ProcessLocation, ReportIdentity, RevisitArgs, RevisitRecord, StepOutcome, TimelineEntry } from './shared/steps.js';
 
 export const workOrderStatuses = ['received', 'dispatched', 'accepted', 'on_site', 'completed', 'closed', 'on_hold', 'cancelled'] as const;
 /** Where a work order stands. `on_hold` pauses every clock; `closed` and `cancelled` are final. */
@@ -25,28 +25,25 @@ export type WorkOrderChannel = (typeof workOrderChannels)[number];
 /** The SLA clocks of a work order. */
 export type WorkOrderClock = 'respond' | 'arrive' | 'complete' | 'revisit';
 
+/** The registered name of the work-order workflow (`workOrderWorkflow` in workflows/work-order.ts). */
+export const workOrderWorkflowType = 'workOrderWorkflow';
+
 /** Task queue-independent workflow ID for an order: `work-order:WO-20261121-0001`. */
 export const workOrderWorkflowId = (orderId: string): string => `work-order:${orderId}`;
-/** The order ID inside a work-order workflow ID, or undefined if it is not one. */
-export const parseWorkOrderWorkflowId = (workflowId: string): string | undefined =>
-  workflowId.startsWith('work-order:') ? workflowId.slice('work-order:'.length) : undefined;
 
 /** The property's SLA policy for the order's category, resolved to milliseconds. */
 export type { SlaPolicySnapshot };
 
 /** Where the problem is: a unit, or a common area of the property. */
-export interface WorkOrderLocation {
-  unitId?: string;
-  unitCode?: string;
-  commonArea?: string;
-}
+export type WorkOrderLocation = ProcessLocation;
 
-export interface Assignee {
-  id: string;
-  name: string;
-}
+export type { Assignee, RevisitRecord };
 
-/** Everything a new order starts from; the API fills in the actor and the current policy. */
+/**
+ * Everything a new order starts from; the API fills in the actor and the current policy.
+ * The reporter's name and phone are not here: the API stores them in PostgreSQL before the
+ * workflow starts, so no history ever holds them.
+ */
 export interface WorkOrderInput {
   orderId: string;
   propertyId: string;
@@ -56,7 +53,6 @@ export interface WorkOrderInput {
   channel: WorkOrderChannel;
   description: string;
   photos: string[];
-  reporter: { name: string; phone?: string };
   createdBy: Actor;
   policy: SlaPolicySnapshot;
 }
@@ -77,12 +73,20 @@ export interface EscalationRecord {
   recipients: number;
 }
 
-export interface RevisitRecord {
-  at: number;
-  by: Actor;
-  satisfied: boolean;
-  score: number;
-  comment?: string;
+/** The work-order projection's fixed part, written with the order's first step. */
+export type WorkOrderIdentity = ReportIdentity;
+
+/** The work-order projection's changing part, written with every step. */
+export interface WorkOrderLive {
+  status: WorkOrderStatus;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  assignmentRound: number;
+  rectifications: number;
+  escalationLevel: number;
+  nextDeadline: number | null;
+  satisfaction: number | null;
+  closedAt: number | null;
 }
 
 /** The state of an order as the workflow holds it; queries return it whole. */
@@ -95,7 +99,6 @@ export interface WorkOrderState {
   channel: WorkOrderChannel;
   description: string;
   photos: string[];
-  reporterName: string;
   createdBy: Actor;
   status: WorkOrderStatus;
   statusBeforeHold?: WorkOrderStatus;
@@ -123,7 +126,7 @@ export type DispatchArgs = ActorArg & { assignee: Assignee; reason?: string };
 export type AcceptArgs = ActorArg;
 export type ArriveArgs = ActorArg;
 export type CompleteArgs = ActorArg & { summary: string; materials: Material[]; photos: string[] };
-export type RevisitArgs = ActorArg & { satisfied: boolean; score: number; comment?: string };
+export type { RevisitArgs };
 export type HoldArgs = ActorArg & { reason: string };
 export type ResumeArgs = ActorArg & { reason?: string };
 export type CancelArgs = ActorArg & { reason: string };
@@ -139,7 +142,6 @@ export function newWorkOrderState(input: WorkOrderInput, now: number): WorkOrder
     channel: input.channel,
     description: input.description,
     photos: input.photos,
-    reporterName: input.reporter.name,
     createdBy: input.createdBy,
     status: 'received',
     assignmentRound: 0,
@@ -155,22 +157,22 @@ export function newWorkOrderState(input: WorkOrderInput, now: number): WorkOrder
 }
 
 /** Reassign the order by hand (dispatcher or above). */
-export const dispatchUpdate = defineUpdate<WorkOrderState, [DispatchArgs]>('dispatch');
+export const dispatchUpdate = defineUpdate<StepOutcome, [DispatchArgs]>('dispatch');
 /** The assignee takes the job: stops the respond clock. */
-export const acceptUpdate = defineUpdate<WorkOrderState, [AcceptArgs]>('accept');
+export const acceptUpdate = defineUpdate<StepOutcome, [AcceptArgs]>('accept');
 /** Someone is on site: stops the arrive clock. */
-export const arriveUpdate = defineUpdate<WorkOrderState, [ArriveArgs]>('arrive');
+export const arriveUpdate = defineUpdate<StepOutcome, [ArriveArgs]>('arrive');
 /** The work is done (execution ledger): stops the complete clock and starts the revisit clock. */
-export const completeUpdate = defineUpdate<WorkOrderState, [CompleteArgs]>('complete');
+export const completeUpdate = defineUpdate<StepOutcome, [CompleteArgs]>('complete');
 /** Customer service called the reporter back: satisfied closes, unsatisfied sends it back for rectification. */
-export const revisitUpdate = defineUpdate<WorkOrderState, [RevisitArgs]>('revisit');
+export const revisitUpdate = defineUpdate<StepOutcome, [RevisitArgs]>('revisit');
 /** Pause every running clock, with a reason (waiting for parts, owner away). */
-export const holdUpdate = defineUpdate<WorkOrderState, [HoldArgs]>('hold');
+export const holdUpdate = defineUpdate<StepOutcome, [HoldArgs]>('hold');
 /** End a hold: clocks run again with their deadlines moved by the time on hold. */
-export const resumeUpdate = defineUpdate<WorkOrderState, [ResumeArgs]>('resume');
+export const resumeUpdate = defineUpdate<StepOutcome, [ResumeArgs]>('resume');
 /** Withdraw the order, with a reason. */
-export const cancelUpdate = defineUpdate<WorkOrderState, [CancelArgs]>('cancel');
-/** The order's full live state. */
+export const cancelUpdate = defineUpdate<StepOutcome, [CancelArgs]>('cancel');
+/** The order's full live state (updates return only a `StepOutcome`: read details here). */
 export const workOrderQuery = defineQuery<WorkOrderState>('state');
 
 /** Roles that may accept, arrive and complete on behalf of the assignee, and reassign. */

@@ -7,7 +7,7 @@ import { addStaff, createProperty, putSlaPolicy } from '../db/reference.js';
 import { demoPolicies, seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, openOrder, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
+import { actor, openOrder, orderStep, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
 import {
   acceptUpdate,
@@ -70,13 +70,13 @@ describe('a repair order that goes to plan', () => {
     expect([(await as('tech.chen')).id, (await as('tech.liu')).id]).toContain(s.assignee!.id);
     const tech = assigneeActor(s);
     await env.sleep(20 * MIN);
-    await h.executeUpdate(acceptUpdate, { args: [{ actor: tech }] });
+    await orderStep(h, acceptUpdate, { actor: tech });
     await env.sleep(1 * HOUR);
-    await h.executeUpdate(arriveUpdate, { args: [{ actor: tech }] });
+    await orderStep(h, arriveUpdate, { actor: tech });
     await env.sleep(2 * HOUR);
-    await h.executeUpdate(completeUpdate, { args: [{ actor: tech, summary: 'replaced the valve', materials: [{ name: 'valve', quantity: 1 }], photos: [] }] });
+    await orderStep(h, completeUpdate, { actor: tech, summary: 'replaced the valve', materials: [{ name: 'valve', quantity: 1 }], photos: [] });
     await env.sleep(5 * HOUR);
-    const closed = await h.executeUpdate(revisitUpdate, { args: [{ actor: await as('frontdesk.li'), satisfied: true, score: 5, comment: 'all good' }] });
+    const closed = await orderStep(h, revisitUpdate, { actor: await as('frontdesk.li'), satisfied: true, score: 5, comment: 'all good' });
 
     expect(closed.status).toBe('closed');
     expect(closed.satisfaction).toBe(5);
@@ -133,7 +133,7 @@ describe('SLA clocks and escalation', () => {
     expect(x.escalations[1]).toMatchObject({ clock: 'respond', level: 2, role: 'manager' });
     expect(x.escalations[1]!.firedAt - x.escalations[1]!.deadline).toBeGreaterThanOrEqual(30 * MIN);
 
-    await h.executeUpdate(acceptUpdate, { args: [{ actor: assigneeActor(s) }] });
+    await orderStep(h, acceptUpdate, { actor: assigneeActor(s) });
     await env.sleep(3 * HOUR);
     x = await h.query(workOrderQuery);
     expect(x.escalations.filter((e) => e.clock === 'respond').map((e) => e.level)).toEqual([1, 2]);
@@ -143,14 +143,14 @@ describe('SLA clocks and escalation', () => {
     expect(events).toEqual([{ clock: 'respond', level: 0 }, { clock: 'respond', level: 1 }, { clock: 'respond', level: 2 }]);
     const outbox = await rows<{ template: string; recipient_role: string | null }>("SELECT template, recipient_role FROM outbox WHERE subject LIKE $1 AND template = 'sla.escalation' AND payload->>'clock' = 'respond' ORDER BY id", [`${h.workflowId}#%`]);
     expect(outbox).toEqual([{ template: 'sla.escalation', recipient_role: 'dispatcher' }, { template: 'sla.escalation', recipient_role: 'manager' }]);
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('dispatcher.zhang'), reason: 'test over' });
     await saveFixture(h, 'work-order', 'respond-escalated-twice');
   });
 
   it('climbs all three levels of the arrive chain when nobody gets there, and no further', async () => {
     const h = await open({ category: 'elevator' });
     const s = await dispatched(h);
-    await h.executeUpdate(acceptUpdate, { args: [{ actor: assigneeActor(s) }] });
+    await orderStep(h, acceptUpdate, { actor: assigneeActor(s) });
     await env.sleep(2 * HOUR + 2 * HOUR + MIN);
     const x = await waitForState(h, (y) => y.escalations.filter((e) => e.clock === 'arrive').length === 3, 'arrive level 3');
     expect(x.escalations.filter((e) => e.clock === 'arrive').map((e) => [e.level, e.role])).toEqual([
@@ -161,23 +161,23 @@ describe('SLA clocks and escalation', () => {
     await env.sleep(10 * HOUR);
     const later = await h.query(workOrderQuery);
     expect(later.escalations.filter((e) => e.clock === 'arrive')).toHaveLength(3);
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('dispatcher.zhang'), reason: 'test over' });
   });
 
   it('escalates a late completion and a missed revisit call on their own clocks', async () => {
     const h = await open();
     const s = await dispatched(h);
     const tech = assigneeActor(s);
-    await h.executeUpdate(acceptUpdate, { args: [{ actor: tech }] });
-    await h.executeUpdate(arriveUpdate, { args: [{ actor: tech }] });
+    await orderStep(h, acceptUpdate, { actor: tech });
+    await orderStep(h, arriveUpdate, { actor: tech });
     await env.sleep(24 * HOUR + MIN);
     await waitForState(h, (y) => y.escalations.some((e) => e.clock === 'complete' && e.level === 1), 'complete level 1');
-    await h.executeUpdate(completeUpdate, { args: [{ actor: tech, summary: 'late but done', materials: [], photos: [] }] });
+    await orderStep(h, completeUpdate, { actor: tech, summary: 'late but done', materials: [], photos: [] });
     await env.sleep(48 * HOUR + MIN);
     const x = await waitForState(h, (y) => y.escalations.some((e) => e.clock === 'revisit' && e.level === 1), 'revisit level 1');
     expect(x.deadlines.find((d) => d.name === 'complete')).toMatchObject({ met: false });
     expect(x.deadlines.find((d) => d.name === 'revisit')).toMatchObject({ state: 'running', breached: true });
-    const closed = await h.executeUpdate(revisitUpdate, { args: [{ actor: await as('concierge.wang'), satisfied: true, score: 4 }] });
+    const closed = await orderStep(h, revisitUpdate, { actor: await as('concierge.wang'), satisfied: true, score: 4 });
     expect(closed.deadlines.find((d) => d.name === 'revisit')).toMatchObject({ met: false, state: 'stopped' });
     await saveFixture(h, 'work-order', 'complete-and-revisit-late');
   });
@@ -187,7 +187,7 @@ describe('SLA clocks and escalation', () => {
     const s = await dispatched(h);
     const respond = s.deadlines.find((d) => d.name === 'respond')!;
     expect(respond.deadline - respond.startedAt).toBe(30 * MIN);
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('frontdesk.li'), reason: 'duplicate report' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('frontdesk.li'), reason: 'duplicate report' });
   });
 });
 
@@ -197,12 +197,12 @@ describe('holds', () => {
     const s = await dispatched(h);
     const before = s.deadlines.find((d) => d.name === 'respond')!.deadline;
     await env.sleep(30 * MIN);
-    await h.executeUpdate(holdUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'owner abroad until Monday' }] });
+    await orderStep(h, holdUpdate, { actor: await as('dispatcher.zhang'), reason: 'owner abroad until Monday' });
     await env.sleep(5 * HOUR);
     let x = await h.query(workOrderQuery);
     expect(x.status).toBe('on_hold');
     expect(x.escalations).toEqual([]);
-    const resumed = await h.executeUpdate(resumeUpdate, { args: [{ actor: await as('dispatcher.zhang') }] });
+    const resumed = await orderStep(h, resumeUpdate, { actor: await as('dispatcher.zhang') });
     expect(resumed.status).toBe('dispatched');
     const after = resumed.deadlines.find((d) => d.name === 'respond')!.deadline;
     expect(after - before).toBeGreaterThanOrEqual(5 * HOUR);
@@ -210,7 +210,7 @@ describe('holds', () => {
     await env.sleep(31 * MIN);
     x = await waitForState(h, (y) => y.escalations.length === 1, 'level 1 after resume');
     expect(x.escalations[0]).toMatchObject({ clock: 'respond', level: 1, deadline: after });
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('dispatcher.zhang'), reason: 'test over' });
     await saveFixture(h, 'work-order', 'hold-and-resume');
   });
 });
@@ -222,12 +222,12 @@ describe('rectification', () => {
     const tech = assigneeActor(s);
     const frontDesk = await as('frontdesk.li');
     const doWork = async () => {
-      await h.executeUpdate(acceptUpdate, { args: [{ actor: tech }] });
-      await h.executeUpdate(arriveUpdate, { args: [{ actor: tech }] });
-      await h.executeUpdate(completeUpdate, { args: [{ actor: tech, summary: 'tried', materials: [], photos: [] }] });
+      await orderStep(h, acceptUpdate, { actor: tech });
+      await orderStep(h, arriveUpdate, { actor: tech });
+      await orderStep(h, completeUpdate, { actor: tech, summary: 'tried', materials: [], photos: [] });
     };
     await doWork();
-    let x = await h.executeUpdate(revisitUpdate, { args: [{ actor: frontDesk, satisfied: false, score: 2, comment: 'still dripping' }] });
+    let x = await orderStep(h, revisitUpdate, { actor: frontDesk, satisfied: false, score: 2, comment: 'still dripping' });
     expect(x.status).toBe('dispatched');
     expect(x.assignee).toEqual(s.assignee);
     expect(x.rectifications).toMatchObject({ count: 1, reasons: [{ reason: 'still dripping' }] });
@@ -235,12 +235,12 @@ describe('rectification', () => {
     expect(x.escalations).toEqual([]);
 
     await doWork();
-    x = await h.executeUpdate(revisitUpdate, { args: [{ actor: frontDesk, satisfied: false, score: 1, comment: 'worse than before' }] });
+    x = await orderStep(h, revisitUpdate, { actor: frontDesk, satisfied: false, score: 1, comment: 'worse than before' });
     expect(x.rectifications.count).toBe(2);
     expect(x.escalations).toEqual([expect.objectContaining({ clock: 'rectification', run: 2, level: 1, role: 'manager' })]);
 
     await doWork();
-    const closed = await h.executeUpdate(revisitUpdate, { args: [{ actor: frontDesk, satisfied: true, score: 4 }] });
+    const closed = await orderStep(h, revisitUpdate, { actor: frontDesk, satisfied: true, score: 4 });
     expect(closed.status).toBe('closed');
     const managerMail = await rows("SELECT 1 FROM outbox WHERE subject LIKE $1 AND template = 'work-order.repeated-rectification'", [`${h.workflowId}#%`]);
     expect(managerMail).toHaveLength(1);
@@ -252,7 +252,7 @@ describe('cancellation', () => {
   it('stops every clock so nothing escalates afterwards', async () => {
     const h = await open();
     await dispatched(h);
-    const cancelled = await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('frontdesk.li'), reason: 'owner fixed it himself' }] });
+    const cancelled = await orderStep(h, cancelUpdate, { actor: await as('frontdesk.li'), reason: 'owner fixed it himself' });
     expect(cancelled.status).toBe('cancelled');
     expect(await h.result()).toMatchObject({ status: 'cancelled' });
     await env.sleep(72 * HOUR);
@@ -274,21 +274,21 @@ describe('illegal steps', () => {
   it('rejects a step in the wrong status, or by the wrong person, in the validator: nothing reaches the history', async () => {
     const h = await open();
     const s = await dispatched(h);
-    const arrive = await failureOf(h.executeUpdate(arriveUpdate, { args: [{ actor: assigneeActor(s) }] }));
+    const arrive = await failureOf(orderStep(h, arriveUpdate, { actor: assigneeActor(s) }));
     expect(arrive.type).toBe(processErrors.illegalTransition);
     expect(arrive.message).toContain('dispatched');
-    const stranger = await failureOf(h.executeUpdate(acceptUpdate, { args: [{ actor: await as('security.zhao') }] }));
+    const stranger = await failureOf(orderStep(h, acceptUpdate, { actor: await as('security.zhao') }));
     expect(stranger.type).toBe(processErrors.notAllowed);
-    const techRevisit = await failureOf(h.executeUpdate(revisitUpdate, { args: [{ actor: assigneeActor(s), satisfied: true, score: 5 }] }));
+    const techRevisit = await failureOf(orderStep(h, revisitUpdate, { actor: assigneeActor(s), satisfied: true, score: 5 }));
     expect(techRevisit.type).toBe(processErrors.illegalTransition);
-    const badScore = await failureOf(h.executeUpdate(holdUpdate, { args: [{ actor: assigneeActor(s), reason: '  ' }] }));
+    const badScore = await failureOf(orderStep(h, holdUpdate, { actor: assigneeActor(s), reason: '  ' }));
     expect(badScore.type).toBe(processErrors.invalidArgument);
 
     const history = await h.fetchHistory();
     const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
     expect(accepted).toEqual([]);
     expect((await h.query(workOrderQuery)).status).toBe('dispatched');
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('frontdesk.li'), reason: 'test over' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('frontdesk.li'), reason: 'test over' });
   });
 });
 
@@ -304,9 +304,9 @@ describe('dispatch', () => {
     });
     expect(notice).toEqual([{ recipient_role: 'dispatcher' }]);
     const liu = await as('tech.liu');
-    const done = await h.executeUpdate(dispatchUpdate, { args: [{ actor: await as('dispatcher.zhang'), assignee: { id: liu.id, name: liu.name }, reason: 'plumbing skills' }] });
+    const done = await orderStep(h, dispatchUpdate, { actor: await as('dispatcher.zhang'), assignee: { id: liu.id, name: liu.name }, reason: 'plumbing skills' });
     expect(done).toMatchObject({ status: 'dispatched', assignee: { id: liu.id } });
-    await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
+    await orderStep(h, cancelUpdate, { actor: await as('dispatcher.zhang'), reason: 'test over' });
     await saveFixture(h, 'work-order', 'manual-dispatch');
   });
 
@@ -333,9 +333,9 @@ describe('policy changes', () => {
     await putSlaPolicy(database.db, 'harbour-view', 'water', { ...demoPolicies.water, respond: 'PT5M', revisit: 'PT2H' }, { id: 'test', role: 'admin' });
     try {
       const tech = assigneeActor(s);
-      await h.executeUpdate(acceptUpdate, { args: [{ actor: tech }] });
-      await h.executeUpdate(arriveUpdate, { args: [{ actor: tech }] });
-      const done = await h.executeUpdate(completeUpdate, { args: [{ actor: tech, summary: 'done', materials: [], photos: [] }] });
+      await orderStep(h, acceptUpdate, { actor: tech });
+      await orderStep(h, arriveUpdate, { actor: tech });
+      const done = await orderStep(h, completeUpdate, { actor: tech, summary: 'done', materials: [], photos: [] });
       const respond = done.deadlines.find((d) => d.name === 'respond')!;
       expect(respond.deadline - respond.startedAt).toBe(respondBefore.deadline - respondBefore.startedAt);
       const revisit = done.deadlines.find((d) => d.name === 'revisit')!;
@@ -344,7 +344,7 @@ describe('policy changes', () => {
     } finally {
       await putSlaPolicy(database.db, 'harbour-view', 'water', demoPolicies.water, { id: 'test', role: 'admin' });
     }
-    const closed = await h.executeUpdate(revisitUpdate, { args: [{ actor: await as('frontdesk.li'), satisfied: true, score: 5 }] });
+    const closed = await orderStep(h, revisitUpdate, { actor: await as('frontdesk.li'), satisfied: true, score: 5 });
     expect(closed.status).toBe('closed');
   });
 });

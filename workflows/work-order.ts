@@ -1,15 +1,14 @@
 /**
  * The repair / service request loop (报修闭环, shared/DOMAIN.md §1) as one durable workflow:
  * received → dispatched → accepted → on site → completed → revisited → closed, with
- * rectification back to dispatch, holds that pause the clocks, and cancellation.
+ * rectification back to dispatch, holds that pause the clocks, and cancellation. Its
+ * transition table, clocks and handlers; everything else is the process kit's.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { Actor } from '../domain/roles.js';
-import { clockView, emptyClocks, pauseAll, resumeAll, startClock, stopClock, type SlaClocks, type SlaEvent } from './sla/clocks.js';
-import { categoryKey, propertyIdKey } from './search-attributes.js';
-import { createGuards, createStepRecorder, databaseActivity, fireSlaEvent, nextDeadline, runSlaLoop } from './shared/process.js';
-import { invalidArgument, notAllowed, systemActor, type NotifyTarget } from './shared/steps.js';
+import { createProcess, databaseActivity, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
+import { invalidArgument, reportIdentity, requireText, systemActor, type Assignee, type NotifyTarget, type RevisitArgs } from './shared/steps.js';
 import {
   acceptUpdate,
   arriveUpdate,
@@ -24,16 +23,6 @@ import {
   revisitUpdate,
   supervisorRoles,
   workOrderQuery,
-  type AcceptArgs,
-  type ArriveArgs,
-  type Assignee,
-  type CancelArgs,
-  type CompleteArgs,
-  type DispatchArgs,
-  type HoldArgs,
-  type ResumeArgs,
-  type RevisitArgs,
-  type SlaPolicySnapshot,
   type WorkOrderClock,
   type WorkOrderInput,
   type WorkOrderState,
@@ -44,389 +33,288 @@ type Activities = ReturnType<typeof createActivities>;
 
 const { assignTechnician, loadSlaPolicy } = proxyActivities<Activities>(databaseActivity);
 
-/** Which statuses each step may start from. */
-const allowedFrom = {
-  dispatch: ['received', 'dispatched', 'accepted'],
-  accept: ['dispatched'],
-  arrive: ['accepted'],
-  complete: ['on_site'],
-  revisit: ['completed'],
-  hold: ['received', 'dispatched', 'accepted', 'on_site'],
-  resume: ['on_hold'],
-  cancel: ['received', 'dispatched', 'accepted', 'on_site', 'on_hold'],
-} as const satisfies Record<string, readonly WorkOrderStatus[]>;
-type Action = keyof typeof allowedFrom;
+const working = ['received', 'dispatched', 'accepted', 'on_site'] as const;
+
+/** Every step of a repair order: where it may start, where it leads, who may take it. */
+export const workOrderTransitions = {
+  dispatch: { from: ['received', 'dispatched', 'accepted'], to: ['dispatched'], roles: supervisorRoles },
+  accept: { from: ['dispatched'], to: ['accepted'], roles: supervisorRoles, parties: ['assignee'] },
+  arrive: { from: ['accepted'], to: ['on_site'], roles: supervisorRoles, parties: ['assignee'] },
+  complete: { from: ['on_site'], to: ['completed'], roles: supervisorRoles, parties: ['assignee'] },
+  revisit: { from: ['completed'], to: ['closed', 'dispatched', 'received'], roles: revisitRoles },
+  hold: { from: working, to: ['on_hold'], roles: supervisorRoles, parties: ['assignee'] },
+  resume: { from: ['on_hold'], to: working, roles: supervisorRoles, parties: ['assignee'] },
+  cancel: { from: [...working, 'on_hold'], to: ['cancelled'], roles: [...supervisorRoles, ...revisitRoles], parties: ['creator'] },
+} as const satisfies TransitionTable<WorkOrderStatus, string>;
+type Action = keyof typeof workOrderTransitions;
+
+/** One running order: its input, its state and its kit. */
+interface WorkOrder {
+  input: WorkOrderInput;
+  state: WorkOrderState;
+  p: Process<'work-order', WorkOrderStatus, Action, WorkOrderClock>;
+  /** The level of an escalation whose step is being recorded: its own projection row already shows it. */
+  recording: { level: number };
+  payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
+}
 
 /** A repair or service request, from registration until the owner is satisfied or it is cancelled. */
 export async function workOrderWorkflow(input: WorkOrderInput): Promise<{ orderId: string; status: WorkOrderStatus; satisfaction?: number }> {
-  const { workflowId } = workflowInfo();
-  const clocks: SlaClocks = emptyClocks();
-  const state: WorkOrderState = newWorkOrderState(input, Date.now());
-  // The level of an escalation whose step is being recorded: its own projection row already shows it.
-  let levelBeingRecorded = 0;
+  const o = workOrder(input);
+  const { state, p } = o;
+  p.snapshot(workOrderQuery, (deadlines) => ({ ...state, deadlines }));
+  for (const register of [dispatchStep, acceptStep, arriveStep, completeStep, revisitStep, holdStep, resumeStep, cancelStep]) register(o);
 
-
-  /** Change status; returns the status it left, for the step record. */
-  const moveTo = (to: WorkOrderStatus): WorkOrderStatus => {
-    const from = state.status;
-    state.status = to;
-    return from;
-  };
-
-  const snapshot = (): WorkOrderState => ({ ...state, deadlines: clockView(clocks, Date.now()) });
-
-  const { ensure, ensureRole } = createGuards<WorkOrderStatus, Action>('work order', allowedFrom, () => state.status);
-  const isSupervisor = (actor: Actor) => supervisorRoles.includes(actor.role);
-  const ensureAssigneeOrSupervisor = (actor: Actor, action: Action) => {
-    if (isSupervisor(actor) || state.assignee?.id === actor.id) return;
-    throw notAllowed(`only the assignee${state.assignee ? ` (${state.assignee.name})` : ''} or a dispatcher may ${action} this order`);
-  };
-
-  const clockSpec = (name: WorkOrderClock, policy: SlaPolicySnapshot) => {
-    const durations: Record<WorkOrderClock, number | null> = {
-      respond: input.priority === 'emergency' ? Math.min(policy.respondMs, policy.emergencyRespondMs) : policy.respondMs,
-      arrive: policy.arriveMs,
-      complete: policy.completeMs,
-      revisit: policy.revisitMs,
-    };
-    const durationMs = durations[name];
-    return durationMs === null ? undefined : { name, durationMs, warnRatio: policy.warnRatio, escalation: policy.escalation };
-  };
-  const startClocks = (names: WorkOrderClock[], now: number) => {
-    for (const name of names) {
-      const spec = clockSpec(name, state.policy);
-      if (spec) startClock(clocks, spec, now);
-    }
-  };
-
-  const projection = () => {
-    const view = clockView(clocks, Date.now());
-    return {
-      orderId: state.orderId,
-      propertyId: state.propertyId,
-      unitId: state.location.unitId ?? null,
-      unitCode: state.location.unitCode ?? null,
-      commonArea: state.location.commonArea ?? null,
-      category: state.category,
-      priority: state.priority,
-      channel: state.channel,
-      description: state.description,
-      reporterName: state.reporterName,
-      status: state.status,
-      assigneeId: state.assignee?.id ?? null,
-      assigneeName: state.assignee?.name ?? null,
-      assignmentRound: state.assignmentRound,
-      rectifications: state.rectifications.count,
-      escalationLevel: Math.max(levelBeingRecorded, ...state.escalations.map((e) => e.level)),
-      nextDeadline: nextDeadline(view),
-      deadlines: view,
-      satisfaction: state.satisfaction ?? null,
-      createdAt: state.createdAt,
-      closedAt: state.closedAt ?? null,
-      createdById: state.createdBy.id,
-    };
-  };
-
-  const { record, changes, settled } = createStepRecorder<WorkOrderStatus>({
-    process: 'work-order',
-    state,
-    assigneeId: () => state.assignee?.id,
-    projection,
+  await p.open({
+    category: state.category,
+    clocks: ['respond', 'arrive', 'complete'],
+    // What was received is the projection's identity, which this first step carries.
+    detail: { photos: input.photos.length },
   });
+  await autoDispatch(o);
+  await p.runToEnd();
+  return { orderId: state.orderId, status: state.status, ...(state.satisfaction !== undefined ? { satisfaction: state.satisfaction } : {}) };
+}
 
-  const assigneeTargets = (): NotifyTarget[] =>
-    state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [{ kind: 'role', role: 'dispatcher' }];
-  const orderPayload = (extra: Record<string, unknown> = {}) => ({
+/** The order's state, clocks (from its policy) and projection, on the kit. */
+function workOrder(input: WorkOrderInput): WorkOrder {
+  const state = newWorkOrderState(input, Date.now());
+  const payload = (extra: Record<string, unknown> = {}) => ({
     orderId: state.orderId,
     category: state.category,
     priority: state.priority,
     location: state.location.unitCode ?? state.location.commonArea ?? null,
     ...extra,
   });
-
-  const assign = async (assignee: Assignee, actor: Actor, reason?: string) => {
-    const from = state.status;
-    const previous = state.assignee;
-    state.assignee = assignee;
-    state.assignmentRound += 1;
-    state.status = 'dispatched';
-    await record('dispatch', actor, {
-      from,
-      ...(reason ? { reason } : {}),
-      detail: { assignee, ...(previous ? { previousAssignee: previous } : {}), round: state.assignmentRound },
-      notify: { targets: [{ kind: 'staff', id: assignee.id }], template: 'work-order.assigned', payload: orderPayload() },
-    });
+  const clockMs = (name: WorkOrderClock): number | null => {
+    const { policy } = state;
+    if (name === 'respond') return input.priority === 'emergency' ? Math.min(policy.respondMs, policy.emergencyRespondMs) : policy.respondMs;
+    return { arrive: policy.arriveMs, complete: policy.completeMs, revisit: policy.revisitMs }[name];
   };
-
-  /** Automatic dispatch: the least-loaded active member of the category's department. */
-  const autoDispatch = async (preferred?: Assignee) => {
-    const round = state.assignmentRound + 1;
-    const picked = await assignTechnician({
-      workflowId,
-      propertyId: state.propertyId,
-      departmentCode: state.policy.departmentCode,
-      round,
-      ...(preferred ? { preferredId: preferred.id } : {}),
-    });
-    // Someone may have dispatched by hand while we looked.
-    if (state.status !== 'received' || state.assignmentRound >= round) return;
-    if (picked) {
-      await assign(picked, systemActor, preferred && picked.id !== preferred.id ? 'previous assignee unavailable' : undefined);
-    } else {
-      await record('dispatch.manual-needed', systemActor, {
-        reason: `nobody active in ${state.policy.departmentCode} can take it`,
-        notify: { targets: [{ kind: 'role', role: 'dispatcher' }], template: 'work-order.needs-dispatch', payload: orderPayload() },
-      });
-    }
-  };
-
-  const fire = async (event: SlaEvent) => {
-    const escalation = await fireSlaEvent(clocks, event, {
-      record,
-      warningTargets: (e) => (e.clock === 'revisit' ? revisitRoles.map((role): NotifyTarget => ({ kind: 'role', role })) : assigneeTargets()),
-      payload: orderPayload,
-      escalationPayload: { assignee: state.assignee?.name ?? null },
-      beforeEscalation: (e) => {
-        levelBeingRecorded = Math.max(levelBeingRecorded, e.level);
+  const recording = { level: 0 };
+  const p = createProcess({
+    kind: 'work-order',
+    noun: 'work order',
+    reporter: 'owner',
+    table: workOrderTransitions,
+    final: finalWorkOrderStatuses,
+    state,
+    clock: (name: WorkOrderClock) => {
+      const durationMs = clockMs(name);
+      return durationMs === null ? undefined : { name, durationMs, warnRatio: state.policy.warnRatio, escalation: state.policy.escalation };
+    },
+    assignee: () => state.assignee,
+    identity: () => reportIdentity(state.orderId, state),
+    live: (view) => ({
+      status: state.status,
+      assigneeId: state.assignee?.id ?? null,
+      assigneeName: state.assignee?.name ?? null,
+      assignmentRound: state.assignmentRound,
+      rectifications: state.rectifications.count,
+      escalationLevel: Math.max(recording.level, ...state.escalations.map((e) => e.level)),
+      nextDeadline: nextDeadline(view),
+      satisfaction: state.satisfaction ?? null,
+      closedAt: state.closedAt ?? null,
+    }),
+    sla: {
+      warningTargets: (e) => (e.clock === 'revisit' ? revisitRoles.map((role): NotifyTarget => ({ kind: 'role', role })) : assigneeTargets(state)),
+      payload,
+      escalationPayload: () => ({ assignee: state.assignee?.name ?? null }),
+      escalating: (e) => {
+        recording.level = Math.max(recording.level, e.level);
       },
-    });
-    if (escalation) state.escalations.push(escalation);
-  };
+      escalated: (fired) => state.escalations.push(fired),
+    },
+  });
+  return { input, state, p, recording, payload };
+}
 
-  setHandler(workOrderQuery, snapshot);
+const assigneeTargets = (state: WorkOrderState): NotifyTarget[] =>
+  state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [{ kind: 'role', role: 'dispatcher' }];
 
-  setHandler(
-    dispatchUpdate,
-    async ({ actor, assignee, reason }) => {
-      await assign(assignee, actor, reason ?? 'manual dispatch');
-      return snapshot();
+/** Give the order to `assignee` (a new round of assignment). */
+async function assign(o: WorkOrder, assignee: Assignee, actor: Actor, reason?: string): Promise<void> {
+  const { state } = o;
+  const previous = state.assignee;
+  const round = state.assignmentRound + 1;
+  await o.p.transition('dispatch', actor, {
+    apply: () => {
+      state.assignee = assignee;
+      state.assignmentRound = round;
     },
-    {
-      validator: ({ actor, assignee }: DispatchArgs) => {
-        ensure('dispatch');
-        ensureRole(actor, supervisorRoles, 'dispatch');
-        if (state.assignee?.id === assignee.id && state.status !== 'received') {
-          throw invalidArgument('assigneeId', `the order is already assigned to ${assignee.name}`);
-        }
-      },
-    },
-  );
+    ...(reason ? { reason } : {}),
+    detail: { assignee, ...(previous ? { previousAssignee: previous } : {}), round },
+    notify: { targets: [{ kind: 'staff', id: assignee.id }], template: 'work-order.assigned', payload: o.payload() },
+  });
+}
 
-  setHandler(
-    acceptUpdate,
-    async ({ actor }) => {
-      stopClock(clocks, 'respond', Date.now());
-      await record('accept', actor, { from: moveTo('accepted') });
-      return snapshot();
-    },
-    {
-      validator: ({ actor }: AcceptArgs) => {
-        ensure('accept');
-        ensureAssigneeOrSupervisor(actor, 'accept');
-      },
-    },
-  );
+/** Automatic dispatch: the least-loaded active member of the category's department, or a call for a dispatcher. */
+async function autoDispatch(o: WorkOrder, preferred?: Assignee): Promise<void> {
+  const { state } = o;
+  const round = state.assignmentRound + 1;
+  const picked = await assignTechnician({
+    workflowId: workflowInfo().workflowId,
+    propertyId: state.propertyId,
+    departmentCode: state.policy.departmentCode,
+    round,
+    ...(preferred ? { preferredId: preferred.id } : {}),
+  });
+  // Someone may have dispatched by hand while we looked.
+  if (state.status !== 'received' || state.assignmentRound >= round) return;
+  if (picked) {
+    await assign(o, picked, systemActor, preferred && picked.id !== preferred.id ? 'previous assignee unavailable' : undefined);
+    return;
+  }
+  await o.p.record('dispatch.manual-needed', systemActor, {
+    reason: `nobody active in ${state.policy.departmentCode} can take it`,
+    notify: { targets: [{ kind: 'role', role: 'dispatcher' }], template: 'work-order.needs-dispatch', payload: o.payload() },
+  });
+}
 
-  setHandler(
-    arriveUpdate,
-    async ({ actor }) => {
-      stopClock(clocks, 'arrive', Date.now());
-      await record('arrive', actor, { from: moveTo('on_site') });
-      return snapshot();
+function dispatchStep(o: WorkOrder): void {
+  o.p.step(dispatchUpdate, 'dispatch', {
+    validate: ({ assignee }) => {
+      if (o.state.assignee?.id === assignee.id && o.state.status !== 'received') throw invalidArgument('assigneeId', `the order is already assigned to ${assignee.name}`);
     },
-    {
-      validator: ({ actor }: ArriveArgs) => {
-        ensure('arrive');
-        ensureAssigneeOrSupervisor(actor, 'arrive');
-      },
-    },
-  );
+    run: ({ actor, assignee, reason }) => assign(o, assignee, actor, reason ?? 'manual dispatch'),
+  });
+}
 
-  setHandler(
-    completeUpdate,
-    async ({ actor, summary, materials, photos }) => {
+function acceptStep(o: WorkOrder): void {
+  o.p.step(acceptUpdate, 'accept', { run: ({ actor }) => o.p.transition('accept', actor, { apply: (now) => o.p.stopClocks(['respond'], now) }) });
+}
+
+function arriveStep(o: WorkOrder): void {
+  o.p.step(arriveUpdate, 'arrive', { run: ({ actor }) => o.p.transition('arrive', actor, { apply: (now) => o.p.stopClocks(['arrive'], now) }) });
+}
+
+function completeStep(o: WorkOrder): void {
+  const { state, p } = o;
+  p.step(completeUpdate, 'complete', {
+    validate: ({ summary }) => requireText('summary', summary, 'must say what was done'),
+    run: async ({ actor, summary, materials, photos }) => {
       // The revisit clock starts now, on the policy in force now.
       const policy = await loadSlaPolicy({ propertyId: state.propertyId, category: state.category });
-      ensure('complete');
-      if (policy) state.policy = policy;
-      const now = Date.now();
-      stopClock(clocks, 'complete', now);
-      stopClock(clocks, 'arrive', now);
-      startClocks(['revisit'], now);
-      state.completion = { at: now, by: actor, summary, materials, photos };
-      const from = moveTo('completed');
-      await record('complete', actor, {
-        from,
+      await p.transition('complete', actor, {
+        apply: (now) => {
+          if (policy) state.policy = policy;
+          p.stopClocks(['complete', 'arrive'], now);
+          p.startClocks(['revisit'], now);
+          state.completion = { at: now, by: actor, summary, materials, photos };
+        },
         detail: { summary, materials, photos },
-        notify: { targets: [{ kind: 'reporter' }], template: 'work-order.completed', payload: orderPayload({ summary }) },
+        notify: { targets: [{ kind: 'reporter' }], template: 'work-order.completed', payload: o.payload({ summary }) },
       });
-      return snapshot();
     },
-    {
-      validator: ({ actor, summary }: CompleteArgs) => {
-        ensure('complete');
-        ensureAssigneeOrSupervisor(actor, 'complete');
-        if (!summary.trim()) throw invalidArgument('summary', 'must say what was done');
-      },
-    },
-  );
-
-  setHandler(
-    revisitUpdate,
-    async ({ actor, satisfied, score, comment }) => {
-      const now0 = Date.now();
-      if (satisfied) {
-        stopClock(clocks, 'revisit', now0);
-        state.revisits.push({ at: now0, by: actor, satisfied, score, ...(comment ? { comment } : {}) });
-        state.satisfaction = score;
-        state.closedAt = now0;
-        const from = moveTo('closed');
-        await record('revisit', actor, {
-          from,
-          detail: { satisfied, score, ...(comment ? { comment } : {}) },
-          notify: { targets: [{ kind: 'reporter' }], template: 'work-order.closed', payload: orderPayload({ score }) },
-        });
-        return snapshot();
-      }
-      // Rectification (整改): back to dispatch with the reason, on the policy in force now,
-      // to the same assignee if they can still take it.
-      const [policy, picked] = await Promise.all([
-        loadSlaPolicy({ propertyId: state.propertyId, category: state.category }),
-        assignTechnician({
-          workflowId,
-          propertyId: state.propertyId,
-          departmentCode: state.policy.departmentCode,
-          round: state.assignmentRound + 1,
-          ...(state.assignee ? { preferredId: state.assignee.id } : {}),
-        }),
-      ]);
-      ensure('revisit');
-      if (policy) state.policy = policy;
-      const now = Date.now();
-      stopClock(clocks, 'revisit', now);
-      state.revisits.push({ at: now, by: actor, satisfied, score, ...(comment ? { comment } : {}) });
-      const reason = comment?.trim() || 'owner not satisfied';
-      state.rectifications.count += 1;
-      state.rectifications.reasons.push({ at: now, reason, by: actor });
-      startClocks(['respond', 'arrive', 'complete'], now);
-      const from = state.status;
-      if (picked) {
-        state.assignee = picked;
-        state.assignmentRound += 1;
-        state.status = 'dispatched';
-      } else {
-        state.status = 'received';
-      }
-      await record('rectify', actor, {
-        from,
-        reason,
-        detail: { satisfied, score, rectification: state.rectifications.count, assignee: state.assignee ?? null },
-        notify: picked
-          ? { targets: [{ kind: 'staff', id: picked.id }], template: 'work-order.rectification', payload: orderPayload({ reason }) }
-          : { targets: [{ kind: 'role', role: 'dispatcher' }], template: 'work-order.needs-dispatch', payload: orderPayload({ reason }) },
-      });
-      const threshold = state.policy.rectificationEscalateAfter;
-      if (state.rectifications.count >= threshold) {
-        // Repeated rectification goes to the project manager, once per rectification past the threshold.
-        levelBeingRecorded = Math.max(levelBeingRecorded, 1);
-        const result = await record('rectification.escalated', systemActor, {
-          reason: `rectified ${state.rectifications.count} times (threshold ${threshold})`,
-          detail: { rectifications: state.rectifications.count, role: 'manager' },
-          notify: { targets: [{ kind: 'role', role: 'manager' }], template: 'work-order.repeated-rectification', payload: orderPayload({ rectifications: state.rectifications.count, reason }) },
-          slaEvent: { clock: 'rectification', run: state.rectifications.count, level: 1, role: 'manager', deadline: now, dueAt: now },
-        });
-        state.escalations.push({ clock: 'rectification', run: state.rectifications.count, level: 1, role: 'manager', deadline: now, firedAt: now, recipients: result.recipients });
-      }
-      return snapshot();
-    },
-    {
-      validator: ({ actor, score, satisfied, comment }: RevisitArgs) => {
-        ensure('revisit');
-        ensureRole(actor, revisitRoles, 'revisit');
-        if (!Number.isInteger(score) || score < 1 || score > 5) throw invalidArgument('score', 'must be a whole number from 1 to 5');
-        if (!satisfied && !comment?.trim()) throw invalidArgument('comment', 'must say why the owner is not satisfied');
-      },
-    },
-  );
-
-  setHandler(
-    holdUpdate,
-    async ({ actor, reason }) => {
-      pauseAll(clocks, Date.now());
-      state.statusBeforeHold = state.status;
-      state.holdReason = reason;
-      const from = moveTo('on_hold');
-      await record('hold', actor, { from, reason });
-      return snapshot();
-    },
-    {
-      validator: ({ actor, reason }: HoldArgs) => {
-        ensure('hold');
-        ensureAssigneeOrSupervisor(actor, 'hold');
-        if (!reason.trim()) throw invalidArgument('reason', 'must say why the order is on hold');
-      },
-    },
-  );
-
-  setHandler(
-    resumeUpdate,
-    async ({ actor, reason }) => {
-      resumeAll(clocks, Date.now());
-      const from = state.status;
-      state.status = state.statusBeforeHold ?? 'dispatched';
-      delete state.statusBeforeHold;
-      delete state.holdReason;
-      await record('resume', actor, { from, ...(reason ? { reason } : {}) });
-      return snapshot();
-    },
-    {
-      validator: ({ actor }: ResumeArgs) => {
-        ensure('resume');
-        ensureAssigneeOrSupervisor(actor, 'resume');
-      },
-    },
-  );
-
-  setHandler(
-    cancelUpdate,
-    async ({ actor, reason }) => {
-      const now = Date.now();
-      if (state.status === 'on_hold') resumeAll(clocks, now);
-      for (const c of [...clocks.clocks]) stopClock(clocks, c.name, now);
-      state.cancelReason = reason;
-      state.closedAt = now;
-      const from = moveTo('cancelled');
-      await record('cancel', actor, {
-        from,
-        reason,
-        notify: { targets: state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [], template: 'work-order.cancelled', payload: orderPayload({ reason }) },
-      });
-      return snapshot();
-    },
-    {
-      validator: ({ actor, reason }: CancelArgs) => {
-        ensure('cancel');
-        const mayCancel = isSupervisor(actor) || revisitRoles.includes(actor.role) || actor.id === state.createdBy.id;
-        if (!mayCancel) throw notAllowed(`role ${actor.role} may not cancel this order (front desk, concierge, a dispatcher or whoever registered it may)`);
-        if (!reason.trim()) throw invalidArgument('reason', 'must say why the order is cancelled');
-      },
-    },
-  );
-
-  upsertSearchAttributes([
-    { key: propertyIdKey, value: state.propertyId },
-    { key: categoryKey, value: state.category },
-  ]);
-  startClocks(['respond', 'arrive', 'complete'], state.createdAt);
-  await record('receive', input.createdBy, {
-    detail: { channel: input.channel, category: input.category, priority: input.priority, location: input.location, photos: input.photos.length },
-    ...(input.reporter.phone ? { projection: { reporterPhone: input.reporter.phone } } : {}),
   });
-  await autoDispatch();
+}
 
-  await runSlaLoop(clocks, { done: () => finalWorkOrderStatuses.includes(state.status), changes, fire });
+function revisitStep(o: WorkOrder): void {
+  o.p.revisitStep(revisitUpdate, 'revisit', { closed: 'closed', rework: (args) => rectify(o, args) });
+}
 
-  await condition(allHandlersFinished);
-  await settled();
-  return { orderId: state.orderId, status: state.status, ...(state.satisfaction !== undefined ? { satisfaction: state.satisfaction } : {}) };
+/**
+ * Rectification (整改): back to dispatch with the reason, on the policy in force now, to the
+ * same assignee if they can still take it; past the policy's threshold the project manager hears of it.
+ */
+async function rectify(o: WorkOrder, { actor, satisfied, score, comment }: RevisitArgs): Promise<void> {
+  const { state, p } = o;
+  const [policy, picked] = await Promise.all([
+    loadSlaPolicy({ propertyId: state.propertyId, category: state.category }),
+    assignTechnician({
+      workflowId: workflowInfo().workflowId,
+      propertyId: state.propertyId,
+      departmentCode: state.policy.departmentCode,
+      round: state.assignmentRound + 1,
+      ...(state.assignee ? { preferredId: state.assignee.id } : {}),
+    }),
+  ]);
+  p.ensureFrom('revisit');
+  const now = Date.now();
+  const reason = comment?.trim() || 'owner not satisfied';
+  if (policy) state.policy = policy;
+  p.stopClocks(['revisit'], now);
+  state.revisits.push({ at: now, by: actor, satisfied, score, ...(comment ? { comment } : {}) });
+  state.rectifications.count += 1;
+  state.rectifications.reasons.push({ at: now, reason, by: actor });
+  p.startClocks(['respond', 'arrive', 'complete'], now);
+  if (picked) {
+    state.assignee = picked;
+    state.assignmentRound += 1;
+  }
+  await p.transition('revisit', actor, {
+    recordAs: 'rectify',
+    to: picked ? 'dispatched' : 'received',
+    reason,
+    detail: { satisfied, score, rectification: state.rectifications.count, assignee: state.assignee ?? null },
+    notify: picked
+      ? { targets: [{ kind: 'staff', id: picked.id }], template: 'work-order.rectification', payload: o.payload({ reason }) }
+      : { targets: [{ kind: 'role', role: 'dispatcher' }], template: 'work-order.needs-dispatch', payload: o.payload({ reason }) },
+  });
+  const count = state.rectifications.count;
+  const threshold = state.policy.rectificationEscalateAfter;
+  if (count < threshold) return;
+  // Repeated rectification goes to the project manager, once per rectification past the threshold.
+  o.recording.level = Math.max(o.recording.level, 1);
+  const fired = await p.escalateRepeat({
+    action: 'rectification.escalated',
+    clock: 'rectification',
+    run: count,
+    level: 1,
+    role: 'manager',
+    reason: `rectified ${count} times (threshold ${threshold})`,
+    detail: { rectifications: count, role: 'manager' },
+    template: 'work-order.repeated-rectification',
+    payload: o.payload({ rectifications: count, reason }),
+  });
+  state.escalations.push(fired);
+}
+
+function holdStep(o: WorkOrder): void {
+  const { state, p } = o;
+  p.step(holdUpdate, 'hold', {
+    validate: ({ reason }) => requireText('reason', reason, 'must say why the order is on hold'),
+    run: ({ actor, reason }) =>
+      p.transition('hold', actor, {
+        reason,
+        apply: (now) => {
+          p.pauseClocks(now);
+          state.statusBeforeHold = state.status;
+          state.holdReason = reason;
+        },
+      }),
+  });
+}
+
+function resumeStep(o: WorkOrder): void {
+  const { state, p } = o;
+  p.step(resumeUpdate, 'resume', {
+    run: ({ actor, reason }) =>
+      p.transition('resume', actor, {
+        to: state.statusBeforeHold ?? 'dispatched',
+        ...(reason ? { reason } : {}),
+        apply: (now) => {
+          p.resumeClocks(now);
+          delete state.statusBeforeHold;
+          delete state.holdReason;
+        },
+      }),
+  });
+}
+
+function cancelStep(o: WorkOrder): void {
+  const { state, p } = o;
+  p.step(cancelUpdate, 'cancel', {
+    validate: ({ reason }) => requireText('reason', reason, 'must say why the order is cancelled'),
+    run: ({ actor, reason }) =>
+      p.transition('cancel', actor, {
+        reason,
+        apply: (now) => {
+          p.stopAllClocks(now);
+          state.cancelReason = reason;
+          state.closedAt = now;
+        },
+        notify: { targets: state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [], template: 'work-order.cancelled', payload: o.payload({ reason }) },
+      }),
+  });
 }

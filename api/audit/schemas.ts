@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { chainProblems } from '../../db/audit-verify.js';
 import { propertyId } from '../common.js';
 import { processWorkflowId } from '../processes/schemas.js';
-import { locatedBy } from './divergence.js';
-import { replayOutcomes } from './replay-runner.js';
+import { locatedBy, replayOutcomes } from '../../workflows/audit-replay.contract.js';
 
 /** Largest request body the replay check takes: room for a history of tens of thousands of events. */
 export const replayBodyLimit = 32 * 1024 * 1024;

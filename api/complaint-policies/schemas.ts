@@ -1,8 +1,8 @@
 /** Request and response schemas for complaint policies (per property and priority). */
 import { z } from 'zod';
 import { complaintPriorities } from '../../workflows/complaint.contract.js';
-import { propertyParams, timestamp } from '../common.js';
-import { slaPolicyBody } from '../sla-policies/schemas.js';
+import { propertyParams } from '../common.js';
+import { slaPolicy, slaPolicyBody } from '../sla-policies/schemas.js';
 
 // The same duration, ratio and chain rules as the repair SLA policies.
 const { respond: duration, warnRatio, escalation, rectificationEscalateAfter: reopenEscalateAfter } = slaPolicyBody.shape;
@@ -20,18 +20,21 @@ export const complaintPolicyBody = z
 
 export const complaintPolicyParams = propertyParams.extend({ priority: z.enum(complaintPriorities) });
 
+// The figures both kinds keep are shown alike.
+const shown = slaPolicy.shape;
+
 export const complaintPolicy = z
   .object({
-    propertyId: z.string(),
+    propertyId: shown.propertyId,
     priority: z.enum(complaintPriorities),
-    respond: z.string(),
+    respond: shown.respond,
     resolve: z.string(),
-    revisit: z.string(),
-    warnRatio: z.number(),
-    escalation: z.array(z.object({ level: z.number(), after: z.string(), role: z.string() })),
+    revisit: shown.revisit,
+    warnRatio: shown.warnRatio,
+    escalation: shown.escalation,
     reopenEscalateAfter: z.number(),
-    version: z.number(),
-    updatedAt: timestamp,
-    updatedBy: z.string(),
+    version: shown.version,
+    updatedAt: shown.updatedAt,
+    updatedBy: shown.updatedBy,
   })
   .meta({ id: 'ComplaintPolicy' });

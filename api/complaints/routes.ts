@@ -2,15 +2,18 @@
  * Complaints: register (idempotent), read with timeline, escalations and repair-order
  * progress, list from the projection, statistics, and every staff step as a workflow update.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateComplaintId, complaintStats, getComplaintRow, listComplaints, toComplaintPolicySnapshot, type ComplaintRow } from '../../db/complaints.js';
+import { saveContact, type Contact } from '../../db/contacts.js';
 import { getComplaintPolicy, getProperty, getSlaPolicy, listStaff } from '../../db/reference.js';
-import { allocateWorkOrderId, claimIdempotencyKey, getWorkOrderRow, requestHash } from '../../db/work-orders.js';
+import { allocateWorkOrderId, getWorkOrderRows, type WorkOrderRow } from '../../db/work-orders.js';
 import { departmentCodes, type DepartmentCode } from '../../domain/categories.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
+import { instantAt } from '../../domain/time-zones.js';
+import type { complaintWorkflow } from '../../workflows/complaint.js';
 import {
   addWorkOrderUpdate,
   assignUpdate,
@@ -23,6 +26,7 @@ import {
   complaintReceiverRoles,
   complaintStatuses,
   complaintWorkflowId,
+  complaintWorkflowType,
   deEscalateUpdate,
   escalateUpdate,
   finalComplaintStatuses,
@@ -32,16 +36,15 @@ import {
   respondUpdate,
   revisitUpdate,
   withdrawUpdate,
-  type ComplaintInput,
-  type ComplaintLocation,
   type ComplaintState,
-  type ComplaintStatus,
 } from '../../workflows/complaint.contract.js';
-import { workOrderChannels, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
+import type { StepOutcome } from '../../workflows/shared/steps.js';
+import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { maskPhone } from '../common.js';
-import { badRequest, commonErrors, conflict, HttpProblem, notFound } from '../errors.js';
-import { processPlace, readVisible, startProcess, withinDeadline } from '../process-calls.js';
+import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
+import { processPlace } from '../process-calls.js';
+import { claimId, processResource } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import {
   addWorkOrderBody,
@@ -62,10 +65,9 @@ import {
   statsQuery,
 } from './schemas.js';
 
-type WorkOrderRow = NonNullable<Awaited<ReturnType<typeof getWorkOrderRow>>>;
-
-/** The workflow's state in the API's shape: ISO times, the complainant's phone for staff who call back, each repair order's progress. */
-function present(state: ComplaintState, phone: string | null, orders: Map<string, WorkOrderRow>, req: FastifyRequest): z.infer<typeof complaint> {
+/** The workflow's state in the API's shape: ISO times, the complainant's contact for staff who call back (masked for auditors), each repair order's progress. */
+function present(state: ComplaintState, contact: Contact | undefined, orders: Map<string, WorkOrderRow>, req: FastifyRequest): z.infer<typeof complaint> {
+  const phone = contact?.phone ?? null;
   return {
     id: state.complaintId,
     workflowId: complaintWorkflowId(state.complaintId),
@@ -76,7 +78,7 @@ function present(state: ComplaintState, phone: string | null, orders: Map<string
     urgent: state.urgent,
     channel: state.channel,
     description: state.description,
-    complainant: { name: state.complainantName, phone: req.user.role === 'auditor' ? maskPhone(phone) : phone },
+    complainant: { name: contact?.name ?? '', phone: req.user.role === 'auditor' ? maskPhone(phone) : phone },
     status: state.status,
     department: state.department ?? null,
     handler: state.handler ?? null,
@@ -147,66 +149,26 @@ function summarise(row: ComplaintRow): z.infer<typeof complaintSummary> {
   };
 }
 
-/** Milliseconds a time zone is ahead of UTC at `at`. */
-function zoneOffset(at: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
-      .formatToParts(new Date(at))
-      .map((p) => [p.type, Number(p.value)]),
-  );
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(at / 1000) * 1000;
-}
-
-/** A query's day or instant: a bare date is midnight at the property. */
-function instantAt(value: string, timeZone: string): Date {
-  if (value.includes('T')) return new Date(value);
-  const midnightUtc = Date.parse(`${value}T00:00:00Z`);
-  const guess = midnightUtc - zoneOffset(midnightUtc, timeZone);
-  return new Date(midnightUtc - zoneOffset(guess, timeZone));
-}
-
 /** The work-order channel a repair started from a complaint is recorded under. */
 const workOrderChannel = (channel: string): WorkOrderChannel =>
   (workOrderChannels as readonly string[]).includes(channel) ? (channel as WorkOrderChannel) : 'app';
 
 export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, temporal, taskQueue } = app.deps;
-  // How long a request waits for the worker to answer a query or finish a step.
-  const stepDeadlineMs = app.deps.stepTimeoutMs ?? 20_000;
-  const handleOf = (id: string): WorkflowHandle => temporal.workflow.getHandle(complaintWorkflowId(id));
+  const { db } = app.deps;
+  const complaints = processResource<typeof complaintWorkflow, ComplaintState, ComplaintRow>(app, {
+    noun: 'complaint',
+    list: '/v1/complaints',
+    workflowType: complaintWorkflowType,
+    workflowId: complaintWorkflowId,
+    query: complaintQuery,
+    row: (id) => getComplaintRow(db, id),
+    final: finalComplaintStatuses,
+  });
 
-  /**
-   * The live state from the workflow (a finished complaint is read back by replaying its
-   * history). A worker that does not answer within the deadline is a 503, not a hang.
-   */
-  const readState = (id: string): Promise<ComplaintState> =>
-    withinDeadline(temporal, stepDeadlineMs, `complaint ${id}`, 'no worker answered; the list (GET /v1/complaints) still reads the projection', () =>
-      handleOf(id).query(complaintQuery),
-    );
-
-  /** Load the complaint's projection row and check the caller may see its property. */
-  const complaintFor = async (req: FastifyRequest, id: string): Promise<ComplaintRow | undefined> => {
-    const row = await getComplaintRow(db, id);
-    if (row) {
-      requirePropertyAccess(req, row.propertyId);
-      return row;
-    }
-    // Not projected yet (registered a moment ago): the workflow itself knows its property.
-    const state = await readState(id);
-    requirePropertyAccess(req, state.propertyId);
-    return undefined;
-  };
-
-  /**
-   * The complaint in the API's shape, with its repair orders' progress from their projection.
-   * The complainant's phone comes from the projection, or from the request that registered it
-   * while its first step is not projected yet.
-   */
-  const view = async (req: FastifyRequest, state: ComplaintState, row?: ComplaintRow, phone?: string) => {
-    const rows = await Promise.all(state.workOrders.map((o) => getWorkOrderRow(db, o.orderId)));
-    const orders = new Map(rows.flatMap((r) => (r ? [[r.id, r] as const] : [])));
-    const projected = row ?? (await getComplaintRow(db, state.complaintId));
-    return present(state, projected?.complainantPhone ?? phone ?? null, orders, req);
+  /** The complaint in the API's shape, with its repair orders' progress from their projection (one query). */
+  const view = async (req: FastifyRequest, state: ComplaintState, contact: Contact | undefined) => {
+    const rows = await getWorkOrderRows(db, state.workOrders.map((o) => o.orderId));
+    return present(state, contact, new Map(rows.map((r) => [r.id, r])), req);
   };
 
   app.post(
@@ -224,51 +186,39 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = req.body;
       requireRole(req, complaintReceiverRoles, 'register complaints');
       const priority = complaintPriority(body.category, body.urgent, body.priority);
-      const { property, unit, policy } = await processPlace(db, req, { propertyId: body.propertyId, unitId: body.location.unitId }, getComplaintPolicy(db, body.propertyId, priority));
+      const { property, location, policy } = await processPlace(db, req, { propertyId: body.propertyId, ...body.location }, getComplaintPolicy(db, body.propertyId, priority));
       if (!policy) {
         throw conflict(`property ${body.propertyId} has no complaint policy for ${priority} priority: set one with PUT /v1/properties/${body.propertyId}/complaint-policies/${priority}`);
       }
 
-      const key = req.headers['idempotency-key'];
-      const allocate = () => allocateComplaintId(db, property.timezone);
-      let complaintId: string;
-      let replayed = false;
-      if (key) {
-        const claim = await claimIdempotencyKey(db, `complaint:${req.user.sub}`, key, requestHash(body), allocate);
-        if (!claim.sameRequest) throw conflict('Idempotency-Key was already used for a different request');
-        complaintId = claim.resourceId;
-        replayed = !claim.fresh;
-      } else {
-        complaintId = await allocate();
-      }
-
-      const input: ComplaintInput = {
-        complaintId,
-        propertyId: body.propertyId,
-        location: {
-          ...(unit ? { unitId: unit.id, unitCode: unit.code } : {}),
-          ...(body.location.commonArea ? { commonArea: body.location.commonArea } : {}),
+      const created = await complaints.create(
+        req,
+        {
+          scope: 'complaint',
+          request: body,
+          allocate: () => allocateComplaintId(db, property.timezone),
+          propertyId: body.propertyId,
+          contact: body.complainant,
+          input: (complaintId) => ({
+            complaintId,
+            propertyId: body.propertyId,
+            location,
+            category: body.category,
+            priority,
+            urgent: body.urgent,
+            channel: body.channel,
+            description: body.description,
+            createdBy: actorOf(req),
+            policy: toComplaintPolicySnapshot(policy),
+          }),
         },
-        category: body.category,
-        priority,
-        urgent: body.urgent,
-        channel: body.channel,
-        description: body.description,
-        complainant: { name: body.complainant.name, ...(body.complainant.phone ? { phone: body.complainant.phone } : {}) },
-        createdBy: actorOf(req),
-        policy: toComplaintPolicySnapshot(policy),
-      };
-      await startProcess(temporal, { workflowType: 'complaintWorkflow', workflowId: complaintWorkflowId(complaintId), taskQueue, args: [input], replayed });
-      // The complaint exists from here on: if no worker answers yet, say so rather than fail the create.
-      const state = await readState(complaintId).catch((err: unknown) => {
-        if (err instanceof HttpProblem && err.statusCode === 503) return newComplaintState(input, Date.now());
-        throw err;
-      });
+        (input) => newComplaintState(input, Date.now()),
+      );
       return reply
-        .status(replayed ? 200 : 201)
-        .header('location', `/v1/complaints/${complaintId}`)
-        .header('idempotent-replayed', String(replayed))
-        .send(await view(req, state, undefined, body.complainant.phone));
+        .status(created.replayed ? 200 : 201)
+        .header('location', `/v1/complaints/${created.id}`)
+        .header('idempotent-replayed', String(created.replayed))
+        .send(await view(req, created.state, created.contact));
     },
   );
 
@@ -346,26 +296,15 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const { row, state } = await readVisible(req, getComplaintRow(db, req.params.id), readState(req.params.id));
-      return view(req, state, row);
+      const { state, contact } = await complaints.read(req, req.params.id);
+      return view(req, state, contact);
     },
   );
 
-  /** 409 for a complaint that is closed or withdrawn, as the projection knows it. */
-  const ensureOpen = (id: string, row: ComplaintRow | undefined) => {
-    if (row && finalComplaintStatuses.includes(row.status as ComplaintStatus)) {
-      throw new HttpProblem(409, 'illegal_transition', `complaint ${id} is ${row.status}: no further steps`, { status: row.status });
-    }
-  };
-
-  /** Run a staff step as a workflow update; the validator's verdict becomes 400/403/409. */
-  const step = async (req: FastifyRequest, id: string, run: (h: WorkflowHandle, row: ComplaintRow | undefined) => Promise<ComplaintState>): Promise<z.infer<typeof complaint>> => {
-    const row = await complaintFor(req, id);
-    ensureOpen(id, row);
-    const state = await withinDeadline(temporal, stepDeadlineMs, `complaint ${id}`, 'no worker answered in time; the step may still be applied, read the complaint back before retrying', () =>
-      run(handleOf(id), row),
-    );
-    return view(req, state);
+  /** Run a staff step; the reply is the complaint as it stands after it. */
+  const step = async <Args>(req: FastifyRequest, id: string, update: UpdateDefinition<StepOutcome, [Args]>, args: Args) => {
+    const { state, contact } = await complaints.step(req, id, update, args);
+    return view(req, state, contact);
   };
 
   const actionSchema = <B extends z.ZodType>(summary: string, body: B) => ({
@@ -373,22 +312,17 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/complaints/:id/assign', actionSchema('Give it to a department and a handler, or hand it on (recorded as a reassignment)', assignBody), async (req) => {
-    const row = await complaintFor(req, req.params.id);
-    const propertyId = row?.propertyId ?? (await readState(req.params.id)).propertyId;
+    const propertyId = await complaints.propertyOf(req, req.params.id);
     const handler = (await listStaff(db, propertyId, { active: true })).find((s) => s.id === req.body.handlerId);
     if (!handler) throw badRequest('body.handlerId', `is not an active staff member of ${propertyId}`);
     if (!handlerRoles.includes(handler.role as never)) throw badRequest('body.handlerId', `${handler.name} is a ${handler.role}; handlers are ${handlerRoles.join(', ')}`);
     const department: DepartmentCode =
       req.body.department ?? (departmentCodes.includes(handler.department as DepartmentCode) ? (handler.department as DepartmentCode) : 'management');
-    return step(req, req.params.id, (h) =>
-      h.executeUpdate(assignUpdate, {
-        args: [{ actor: actorOf(req), handler: { id: handler.id, name: handler.name }, department, ...(req.body.reason ? { reason: req.body.reason } : {}) }],
-      }),
-    );
+    return step(req, req.params.id, assignUpdate, { actor: actorOf(req), handler: { id: handler.id, name: handler.name }, department, ...(req.body.reason ? { reason: req.body.reason } : {}) });
   });
 
   app.post('/complaints/:id/respond', actionSchema('The first answer to the complainant, sent through the outbox (stops the respond clock)', respondBody), async (req) =>
-    step(req, req.params.id, (h) => h.executeUpdate(respondUpdate, { args: [{ actor: actorOf(req), message: req.body.message }] })),
+    step(req, req.params.id, respondUpdate, { actor: actorOf(req), message: req.body.message }),
   );
 
   app.post(
@@ -405,29 +339,16 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const id = req.params.id;
-      const row = await complaintFor(req, id);
-      ensureOpen(id, row);
-      const state = await readState(id);
+      const { row, state, contact } = await complaints.read(req, id);
+      complaints.ensureOpen(id, row);
       const body = req.body;
-      const { property, unit, policy } = await processPlace(db, req, { propertyId: state.propertyId, unitId: body.location?.unitId }, getSlaPolicy(db, state.propertyId, body.category));
+      const place = await processPlace(db, req, { propertyId: state.propertyId, ...body.location }, getSlaPolicy(db, state.propertyId, body.category));
+      const { property, policy } = place;
       if (!policy) throw conflict(`property ${state.propertyId} has no SLA policy for ${body.category}: set one with PUT /v1/properties/${state.propertyId}/sla-policies/${body.category}`);
-      const location: ComplaintLocation = body.location
-        ? { ...(unit ? { unitId: unit.id, unitCode: unit.code } : {}), ...(body.location.commonArea ? { commonArea: body.location.commonArea } : {}) }
-        : state.location;
-
-      const key = req.headers['idempotency-key'];
-      const allocate = () => allocateWorkOrderId(db, property.timezone);
-      let orderId: string;
-      let replayed = false;
-      if (key) {
-        const claim = await claimIdempotencyKey(db, `complaint-work-order:${req.user.sub}`, key, requestHash({ id, ...body }), allocate);
-        if (!claim.sameRequest) throw conflict('Idempotency-Key was already used for a different request');
-        orderId = claim.resourceId;
-        replayed = !claim.fresh;
-      } else {
-        orderId = await allocate();
-      }
-      const phone = row?.complainantPhone;
+      const location = body.location ? place.location : state.location;
+      const { id: orderId, replayed } = await claimId(req, 'complaint-work-order', { id, ...body }, () => allocateWorkOrderId(db, property.timezone));
+      // The repair's reporter is the complainant: their contact is copied under the order before it starts.
+      if (contact) await saveContact(db, workOrderWorkflowId(orderId), state.propertyId, { name: contact.name, ...(contact.phone ? { phone: contact.phone } : {}) });
       const order: WorkOrderInput = {
         orderId,
         propertyId: state.propertyId,
@@ -437,11 +358,10 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
         channel: workOrderChannel(state.channel),
         description: `${body.description} (complaint ${id})`,
         photos: body.photos,
-        reporter: { name: state.complainantName, ...(phone ? { phone } : {}) },
         createdBy: actorOf(req),
         policy: toPolicySnapshot(policy),
       };
-      const updated = await step(req, id, (h) => h.executeUpdate(addWorkOrderUpdate, { args: [{ actor: actorOf(req), order }] }));
+      const updated = await step(req, id, addWorkOrderUpdate, { actor: actorOf(req), order });
       return reply
         .status(replayed ? 200 : 201)
         .header('location', `/v1/work-orders/${orderId}`)
@@ -451,29 +371,21 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post('/complaints/:id/resolve', actionSchema('Record the resolution (409 while a repair order it started is open)', resolveBody), async (req) =>
-    step(req, req.params.id, (h) => h.executeUpdate(resolveUpdate, { args: [{ actor: actorOf(req), resolution: req.body.resolution, followUp: req.body.followUp }] })),
+    step(req, req.params.id, resolveUpdate, { actor: actorOf(req), resolution: req.body.resolution, followUp: req.body.followUp }),
   );
   app.post('/complaints/:id/revisit', actionSchema('Callback result: satisfied closes with a score, unsatisfied reopens', revisitBody), async (req) =>
-    step(req, req.params.id, (h) =>
-      h.executeUpdate(revisitUpdate, { args: [{ actor: actorOf(req), satisfied: req.body.satisfied, score: req.body.score, ...(req.body.comment ? { comment: req.body.comment } : {}) }] }),
-    ),
+    step(req, req.params.id, revisitUpdate, { actor: actorOf(req), satisfied: req.body.satisfied, score: req.body.score, ...(req.body.comment ? { comment: req.body.comment } : {}) }),
   );
   app.post('/complaints/:id/close', actionSchema('Close a complaint resolved without a follow-up call, with a reason', closeBody), async (req) =>
-    step(req, req.params.id, (h) =>
-      h.executeUpdate(closeUpdate, { args: [{ actor: actorOf(req), reason: req.body.reason, ...(req.body.score !== undefined ? { score: req.body.score } : {}) }] }),
-    ),
+    step(req, req.params.id, closeUpdate, { actor: actorOf(req), reason: req.body.reason, ...(req.body.score !== undefined ? { score: req.body.score } : {}) }),
   );
   app.post('/complaints/:id/escalate', actionSchema('A director raises the complaint by hand, with a reason', escalateBody), async (req) =>
-    step(req, req.params.id, (h) =>
-      h.executeUpdate(escalateUpdate, { args: [{ actor: actorOf(req), reason: req.body.reason, ...(req.body.level !== undefined ? { level: req.body.level } : {}) }] }),
-    ),
+    step(req, req.params.id, escalateUpdate, { actor: actorOf(req), reason: req.body.reason, ...(req.body.level !== undefined ? { level: req.body.level } : {}) }),
   );
   app.post('/complaints/:id/de-escalate', actionSchema('A director brings the complaint back down, with a reason', escalateBody), async (req) =>
-    step(req, req.params.id, (h) =>
-      h.executeUpdate(deEscalateUpdate, { args: [{ actor: actorOf(req), reason: req.body.reason, ...(req.body.level !== undefined ? { level: req.body.level } : {}) }] }),
-    ),
+    step(req, req.params.id, deEscalateUpdate, { actor: actorOf(req), reason: req.body.reason, ...(req.body.level !== undefined ? { level: req.body.level } : {}) }),
   );
   app.post('/complaints/:id/withdraw', actionSchema('The complainant withdraws it, with a reason (its repair orders carry on)', reasonBody), async (req) =>
-    step(req, req.params.id, (h) => h.executeUpdate(withdrawUpdate, { args: [{ actor: actorOf(req), reason: req.body.reason }] })),
+    step(req, req.params.id, withdrawUpdate, { actor: actorOf(req), reason: req.body.reason }),
   );
 };

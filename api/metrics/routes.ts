@@ -1,7 +1,8 @@
 /**
  * GET /metrics for Prometheus: request rates and latencies per route and the Node runtime's
  * own figures (fastify-metrics over prom-client), plus what operators of the product watch,
- * read from PostgreSQL at each scrape: escalations fired, open processes past a deadline,
+ * read from PostgreSQL at each scrape: escalations fired, open processes past a deadline (maintenance
+ * tasks past their overdue time among them),
  * notifications failing. The worker exposes the Temporal SDK's metrics on its own port.
  */
 import { sql } from 'drizzle-orm';
@@ -9,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
 import { Gauge } from 'prom-client';
 import type { Db } from '../../db/index.js';
+import { pendingTaskStatuses } from '../../domain/maintenance.js';
 
 async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await db.execute(query)).rows as T[];
@@ -34,13 +36,17 @@ function productGauges(db: Db): void {
     help: 'Open processes whose next SLA deadline has passed, by process kind',
     labelNames: ['process'],
     async collect() {
-      const [counts] = await rows<{ work_orders: number; complaints: number }>(
+      const pending = sql.join(pendingTaskStatuses.map((s) => sql`${s}`), sql`, `);
+      const [counts] = await rows<{ work_orders: number; complaints: number; maintenance_tasks: number }>(
         db,
         sql`SELECT (SELECT count(*)::int FROM work_orders WHERE next_deadline < now()) AS work_orders,
-                   (SELECT count(*)::int FROM complaints WHERE next_deadline < now()) AS complaints`,
+                   (SELECT count(*)::int FROM complaints WHERE next_deadline < now()) AS complaints,
+                   (SELECT count(*)::int FROM maintenance_tasks WHERE status IN (${pending}) AND overdue_at < now()) AS maintenance_tasks`,
       );
       this.set({ process: 'work-order' }, counts?.work_orders ?? 0);
       this.set({ process: 'complaint' }, counts?.complaints ?? 0);
+      // Labelled by workflow ID prefix, as the escalations are.
+      this.set({ process: 'pm-task' }, counts?.maintenance_tasks ?? 0);
     },
   });
   new Gauge({

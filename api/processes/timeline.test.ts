@@ -99,6 +99,12 @@ describe('comparing a history with the audit log', () => {
   });
 });
 
+/** The timer a TimerFired or TimerCanceled event refers to. */
+const timerOf = (e: Record<string, unknown>): unknown => {
+  const attrs = (e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes) as { startedEventId?: unknown } | undefined;
+  return attrs?.startedEventId;
+};
+
 describe('checking a history before it is replayed', () => {
   it('finds nothing wrong with a committed history and reads the workflow ID it belongs to', () => {
     const history = load(fixture('work-order/hold-and-resume'));
@@ -107,8 +113,8 @@ describe('checking a history before it is replayed', () => {
   });
 
   it('names a removed event and what the rest of the history says it was', () => {
-    const json = fixture('work-order/cancelled');
-    const index = json.events.findIndex((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED');
+    const json = fixture('work-order/hold-and-resume');
+    const index = json.events.findIndex((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED' && json.events.some((later) => timerOf(later) === e.eventId));
     const [removed] = json.events.splice(index, 1);
     const problem = historyShapeProblem(load(json));
     expect(problem).toMatchObject({ eventId: Number(removed!.eventId) });
@@ -124,8 +130,12 @@ describe('checking a history before it is replayed', () => {
 });
 
 describe('masking phone numbers in an exported history', () => {
-  it('masks the reporter phone in the payloads and leaves everything else as it was', () => {
-    const json = fixture('work-order/on-time-closure');
+  it('masks the reporter phone that runs started before contacts moved to PostgreSQL carry in their input, and leaves everything else as it was', () => {
+    // Committed fixtures hold no phone number: put one back where those older runs had it.
+    const json = fixture('work-order/v1-on-time-closure');
+    const started = json.events[0] as { workflowExecutionStartedEventAttributes: { input: { payloads: { data: string }[] } } };
+    const payload = started.workflowExecutionStartedEventAttributes.input.payloads[0]!;
+    payload.data = Buffer.from(Buffer.from(payload.data, 'base64').toString('utf8').replace('138****0101', '13800000101')).toString('base64');
     const masked = maskPhonesInHistoryJson(json) as typeof json;
     const input = (j: typeof json) => decodeFirst(load(j).events![0]!.workflowExecutionStartedEventAttributes!.input) as { reporter: { name: string; phone: string } };
     expect(input(json).reporter.phone).toBe('13800000101');

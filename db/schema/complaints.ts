@@ -5,18 +5,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgSequence, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { ComplaintWorkOrderLink } from '../../workflows/complaint.contract.js';
 
 /** Human-readable complaint numbers: CP-<date>-<n>. */
 export const complaintNumbers = pgSequence('complaint_number_seq', { startWith: 1 });
-
-/** A repair order started from a complaint, as the complaint last saw it. */
-export interface ComplaintWorkOrderLink {
-  orderId: string;
-  category: string;
-  status: string;
-  startedAt: number;
-  finishedAt?: number;
-}
 
 export const complaints = pgTable(
   'complaints',
@@ -32,9 +24,6 @@ export const complaints = pgTable(
     urgent: boolean('urgent').notNull().default(false),
     channel: text('channel').notNull(),
     description: text('description').notNull(),
-    complainantName: text('complainant_name').notNull(),
-    /** Personal data: shown to staff who call back, never logged. */
-    complainantPhone: text('complainant_phone'),
     status: text('status').notNull(),
     department: text('department'),
     handlerId: text('handler_id'),
@@ -44,7 +33,6 @@ export const complaints = pgTable(
     reopens: integer('reopens').notNull().default(0),
     /** Earliest deadline of a running clock; `overdue` means it is in the past. */
     nextDeadline: timestamp('next_deadline', { withTimezone: true }),
-    deadlines: jsonb('deadlines').$type<unknown[]>().notNull().default([]),
     workOrders: jsonb('work_orders').$type<ComplaintWorkOrderLink[]>().notNull().default([]),
     openWorkOrders: integer('open_work_orders').notNull().default(0),
     /** The first answer to the complainant, and its deadline (the first respond window). */

@@ -9,3 +9,5 @@ export * from './sla-events.js';
 export * from './idempotency.js';
 export * from './complaint-policies.js';
 export * from './complaints.js';
+export * from './contacts.js';
+export * from './maintenance.js';

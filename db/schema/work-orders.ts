@@ -3,7 +3,7 @@
  * activity after every step (never by the API), read by lists, filters and statistics.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgSequence, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgSequence, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Human-readable order numbers: WO-<date>-<n>. */
 export const workOrderNumbers = pgSequence('work_order_number_seq', { startWith: 1 });
@@ -21,9 +21,6 @@ export const workOrders = pgTable(
     priority: text('priority').notNull(),
     channel: text('channel').notNull(),
     description: text('description').notNull(),
-    reporterName: text('reporter_name').notNull(),
-    /** Personal data: shown to staff who call back, never logged. */
-    reporterPhone: text('reporter_phone'),
     status: text('status').notNull(),
     assigneeId: text('assignee_id'),
     assigneeName: text('assignee_name'),
@@ -32,7 +29,6 @@ export const workOrders = pgTable(
     escalationLevel: integer('escalation_level').notNull().default(0),
     /** Earliest deadline of a running clock; `overdue` means it is in the past. */
     nextDeadline: timestamp('next_deadline', { withTimezone: true }),
-    deadlines: jsonb('deadlines').$type<unknown[]>().notNull().default([]),
     satisfaction: integer('satisfaction'),
     createdById: text('created_by_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import { TemporalPlanEngine } from '../../api/maintenance-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername } from '../../db/reference.js';
@@ -22,9 +23,12 @@ export interface TestApp {
  * Build the API. Without `temporal`, the client is lazy and never connects: enough for
  * routes that only touch PostgreSQL.
  */
-export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number } = {}): Promise<TestApp> {
+export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number } = {}): Promise<TestApp> {
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = await buildApp({ db, temporal, taskQueue: opts.taskQueue ?? 'unused', auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}) });
+  const taskQueue = opts.taskQueue ?? 'unused';
+  // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
+  const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
+  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   return {
@@ -35,7 +39,10 @@ export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: str
       if (!person) throw new Error(`no staff member ${username}`);
       return bearer({ sub: person.id, username, name: person.name, role: person.role as Role, properties: person.properties });
     },
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      await planEngine?.close();
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { toComplaintPolicySnapshot } from '../../db/complaints.js';
+import { saveContact } from '../../db/contacts.js';
 import type { Db } from '../../db/index.js';
 import { getComplaintPolicy, getSlaPolicy } from '../../db/reference.js';
 import type { WorkOrderCategory } from '../../domain/categories.js';
@@ -16,7 +17,7 @@ import {
   type ComplaintState,
 } from '../../workflows/complaint.contract.js';
 import type { WorkOrderInput } from '../../workflows/work-order.contract.js';
-import { eventually } from './processes.js';
+import { eventually, stepThenRead } from './processes.js';
 import { actor } from './work-orders.js';
 
 let counter = 0;
@@ -25,7 +26,7 @@ export async function openComplaint(
   client: Client,
   taskQueue: string,
   db: Db,
-  overrides: Partial<Omit<ComplaintInput, 'policy'>> & { category?: ComplaintCategory } = {},
+  { complainant = { name: 'Owner Huang', phone: '13800000101' }, ...overrides }: Partial<Omit<ComplaintInput, 'policy'>> & { category?: ComplaintCategory; complainant?: { name: string; phone?: string } } = {},
 ): Promise<WorkflowHandle> {
   const category = overrides.category ?? 'noise';
   const propertyId = overrides.propertyId ?? 'harbour-view';
@@ -43,11 +44,12 @@ export async function openComplaint(
     urgent: false,
     channel: 'phone',
     description: 'loud music from upstairs after midnight',
-    complainant: { name: 'Owner Huang', phone: '13800000101' },
     createdBy: await actor(db, 'frontdesk.li'),
     ...overrides,
     policy: toComplaintPolicySnapshot(policy),
   };
+  // As the API does: the complainant's contact goes to PostgreSQL, never into the workflow.
+  await saveContact(db, complaintWorkflowId(complaintId), propertyId, complainant);
   return client.workflow.start('complaintWorkflow', { workflowId: complaintWorkflowId(complaintId), taskQueue, args: [input] });
 }
 
@@ -64,7 +66,6 @@ export async function childOrderInput(db: Db, complaint: ComplaintState, created
     channel: 'phone',
     description: `fix what the complaint is about (complaint ${complaint.complaintId})`,
     photos: [],
-    reporter: { name: complaint.complainantName },
     createdBy,
     policy: toPolicySnapshot(policy),
   };
@@ -79,3 +80,6 @@ export function waitForComplaint(handle: WorkflowHandle, predicate: (s: Complain
     (last) => (last ? `last status ${last.status}, timeline ${last.timeline.map((t) => t.action).join(', ')}` : ''),
   );
 }
+
+/** Take a step and read the complaint back (updates return only a StepOutcome). */
+export const complaintStep = stepThenRead(complaintQuery);

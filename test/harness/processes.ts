@@ -6,8 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { StepOutcome } from '../../workflows/shared/steps.js';
 
 export const fixturesRoot = path.resolve('test/fixtures/histories');
 
@@ -43,4 +44,15 @@ export async function updateFailure(update: Promise<unknown>): Promise<Applicati
   if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`expected the update to fail, got ${err === undefined ? 'success' : err instanceof Error ? err.message : 'a non-error'}`);
   if (!(err.cause instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${err.cause?.message ?? 'no cause'}`);
   return err.cause;
+}
+
+/**
+ * Take a staff step and read the process back, as the API does: an update returns only a
+ * small `StepOutcome`, the state comes from the query.
+ */
+export function stepThenRead<S>(query: QueryDefinition<S>) {
+  return async <Args>(handle: WorkflowHandle, update: UpdateDefinition<StepOutcome, [Args]>, args: Args): Promise<S> => {
+    await handle.executeUpdate(update, { args: [args] });
+    return handle.query(query);
+  };
 }

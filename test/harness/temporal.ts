@@ -1,12 +1,16 @@
 /**
  * Temporal environments for tests: the Java time-skipping test server (timers skip ahead,
  * nothing waits on the wall clock) and the real dev server (the CLI's start-dev), both
- * started from the binaries the toolchain built, plus a worker over the prebuilt bundle.
+ * started from the binaries the toolchain built, plus a worker over the prebuilt bundle and
+ * the replay worker the audit replay check needs.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
+import { createReplayActivities } from '../../activities/replay-histories.js';
+import { replayTaskQueue } from '../../workflows/audit-replay.contract.js';
 import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../../workflows/search-attributes.js';
 
 const searchAttributes = [propertyIdKey, processStatusKey, categoryKey, assigneeKey];
@@ -55,5 +59,20 @@ export async function testWorker(
     ...(opts.workflowsPath ? {} : { workflowBundle: { codePath: inject('workflowBundle') } }),
     ...opts,
     taskQueue,
+  });
+}
+
+/**
+ * The replay worker beside a worker on `taskQueue`, as worker.ts runs it: the replay
+ * activity on `<taskQueue>-replay`, one at a time, against the prebuilt bundle.
+ */
+export async function replayWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
+  const bundlePath = inject('workflowBundle');
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: replayTaskQueue(taskQueue),
+    activities: createReplayActivities({ workflowBundle: () => readFile(bundlePath, 'utf8') }),
+    maxConcurrentActivityTaskExecutions: 1,
   });
 }

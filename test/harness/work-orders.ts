@@ -6,12 +6,13 @@ import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import type { Notifier, OutboundMessage } from '../../activities/notifier.js';
+import { saveContact } from '../../db/contacts.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername, getSlaPolicy } from '../../db/reference.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
 import type { Role } from '../../domain/roles.js';
 import { workOrderQuery, workOrderWorkflowId, type WorkOrderInput, type WorkOrderState } from '../../workflows/work-order.contract.js';
-import { eventually } from './processes.js';
+import { eventually, stepThenRead } from './processes.js';
 import { testWorker } from './temporal.js';
 
 /** A notifier that keeps what it was asked to send, for assertions. */
@@ -57,6 +58,7 @@ export async function openOrder(
   taskQueue: string,
   db: Db,
   overrides: Partial<WorkOrderInput> = {},
+  reporter: { name: string; phone?: string } = { name: 'Owner Huang', phone: '13800000101' },
 ): Promise<WorkflowHandle> {
   const category = overrides.category ?? 'water';
   const propertyId = overrides.propertyId ?? 'harbour-view';
@@ -73,11 +75,12 @@ export async function openOrder(
     channel: 'phone',
     description: 'water leaking from the ceiling',
     photos: [],
-    reporter: { name: 'Owner Huang', phone: '13800000101' },
     createdBy: await actor(db, 'frontdesk.li'),
     policy: toPolicySnapshot(policy),
     ...overrides,
   };
+  // As the API does: the reporter's contact goes to PostgreSQL, never into the workflow.
+  await saveContact(db, workOrderWorkflowId(orderId), propertyId, reporter);
   return client.workflow.start('workOrderWorkflow', { workflowId: workOrderWorkflowId(orderId), taskQueue, args: [input] });
 }
 
@@ -93,3 +96,6 @@ export function waitForState(handle: WorkflowHandle, predicate: (s: WorkOrderSta
 
 /** Replay fixtures are kept the same way for every process. */
 export { saveFixture } from './processes.js';
+
+/** Take a step and read the order back (updates return only a StepOutcome). */
+export const orderStep = stepThenRead(workOrderQuery);

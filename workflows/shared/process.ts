@@ -1,22 +1,42 @@
 /**
- * The mechanics every process workflow shares: recording a step (timeline, search
- * attributes, then projection + audit + outbox in one activity), the guards of its update
- * validators, firing an SLA warning or escalation, and the one-timer SLA loop of
- * shared/DESIGN.md. Deterministic workflow code: only workflow APIs and pure modules.
+ * The process kit: everything a closed loop is made of besides its transition table, its
+ * clocks, its views and its handlers. One `createProcess` gives a workflow the guards of
+ * its update validators (status and who may act, both read from the table), one
+ * `transition()` that checks the table, changes the status and records the step, the
+ * start-up sequence, the one-timer SLA loop of shared/DESIGN.md with its warnings and
+ * escalations, revisit-and-close, and the end (handlers finished, deliveries settled).
+ * Deterministic workflow code: only workflow APIs and pure modules.
  */
-import { condition, proxyActivities, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../../activities/index.js';
 import type { Actor, Role } from '../../domain/roles.js';
-import { assigneeKey, processStatusKey } from '../search-attributes.js';
-import { clockView, dueEvents, markFired, nextWakeUp, type SlaClocks, type SlaClockView, type SlaEvent } from '../sla/clocks.js';
+import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../search-attributes.js';
+import { clockView, dueEvents, emptyClocks, markFired, nextWakeUp, pauseAll, resumeAll, startClock, stopClock, type ClockSpec, type SlaClocks, type SlaClockView, type SlaEvent } from '../sla/clocks.js';
 import {
   illegalTransition,
+  invalidArgument,
   notAllowed,
+  requireScore,
   systemActor,
+  type Assignee,
   type NotifyTarget,
   type ProcessKind,
+  type ProcessProjections,
+  type RevisitArgs,
+  type RevisitRecord,
   type SlaEventRecord,
   type StepNotification,
+  type StepOutcome,
+  type StepInput,
   type StepResult,
   type TimelineEntry,
 } from './steps.js';
@@ -37,190 +57,354 @@ const { deliverNotifications } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 8 },
 });
 
-/** What one step says besides its action and actor. */
-export interface StepOptions<S extends string = string> {
-  /** The status before the step; the step records a transition when the status changed. */
-  from?: S;
-  reason?: string;
-  detail?: Record<string, unknown>;
-  notify?: StepNotification;
-  slaEvent?: SlaEventRecord;
-  /** Fields for this step's projection write only (personal data is written once, at receipt). */
-  projection?: Record<string, unknown>;
+/** People of the process who may take a step whatever their role: whoever has it now, whoever registered it. */
+export type Party = 'assignee' | 'creator';
+
+/** One row of a transition table: where the action may start, where it may lead, and who may take it. */
+export interface Transition<S extends string> {
+  from: readonly S[];
+  /** The statuses it may lead to; absent when the action leaves the status as it is. */
+  to?: readonly S[];
+  roles: readonly Role[];
+  parties?: readonly Party[];
 }
 
-/** The part of a process's state the recorder reads and advances. */
-export interface RecordedState<S extends string> {
+/** A process's transition table: every action it knows. */
+export type TransitionTable<S extends string, A extends string> = Record<A, Transition<S>>;
+
+/** The part of a process's state the kit reads and advances. */
+export interface ProcessState<S extends string> {
   propertyId: string;
   status: S;
   seq: number;
   timeline: TimelineEntry[];
-}
-
-export interface StepRecorder<S extends string> {
-  /**
-   * Record one step: timeline, search attributes, then the database (projection, audit,
-   * outbox) in one activity. Synchronous up to the activity call, so concurrent handlers
-   * get distinct, ordered sequence numbers.
-   */
-  record: (action: string, actor: Actor, opts?: StepOptions<S>) => Promise<StepResult>;
-  /** How many steps were recorded so far: the SLA loop wakes when it changes. */
-  changes: () => number;
-  /** Wait for the notification deliveries recorded steps started (they never throw). */
-  settled: () => Promise<unknown>;
-}
-
-/**
- * A recorder for one process. `projection()` and `assigneeId()` (who has the process now,
- * for the Assignee search attribute) are read at each step.
- */
-export function createStepRecorder<S extends string>(cfg: {
-  process: ProcessKind;
-  state: RecordedState<S>;
-  assigneeId: () => string | undefined;
-  projection: () => Record<string, unknown>;
-}): StepRecorder<S> {
-  const { workflowId } = workflowInfo();
-  const { state } = cfg;
-  let changes = 0;
-  const deliveries: Promise<unknown>[] = [];
-  return {
-    record: async (action, actor, opts = {}) => {
-      state.seq += 1;
-      changes += 1;
-      const at = Date.now();
-      const from = opts.from;
-      const to = from !== undefined && from !== state.status ? state.status : undefined;
-      state.timeline.push({
-        seq: state.seq,
-        at,
-        action,
-        actor,
-        ...(from !== undefined && to !== undefined ? { from, to } : {}),
-        ...(opts.reason ? { reason: opts.reason } : {}),
-        ...(opts.detail ? { detail: opts.detail } : {}),
-      });
-      upsertSearchAttributes([
-        { key: processStatusKey, value: state.status },
-        { key: assigneeKey, value: cfg.assigneeId() ?? 'unassigned' },
-      ]);
-      const result = await recordStep({
-        process: cfg.process,
-        workflowId,
-        propertyId: state.propertyId,
-        seq: state.seq,
-        at,
-        action,
-        actor,
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        ...(opts.reason ? { reason: opts.reason } : {}),
-        ...(opts.detail ? { detail: opts.detail } : {}),
-        ...(opts.notify ? { notify: opts.notify } : {}),
-        ...(opts.slaEvent ? { slaEvent: opts.slaEvent } : {}),
-        projection: { ...cfg.projection(), ...(opts.projection ?? {}) },
-      });
-      if (result.outboxIds.length) {
-        deliveries.push(deliverNotifications({ ids: result.outboxIds }).catch(() => undefined));
-      }
-      return result;
-    },
-    changes: () => changes,
-    settled: () => Promise.all(deliveries),
-  };
-}
-
-/** The checks every update validator starts with: the step's allowed statuses, and the caller's role. */
-export function createGuards<S extends string, A extends string>(noun: string, allowedFrom: Record<A, readonly S[]>, status: () => S) {
-  return {
-    /** 409 unless the process is in a status the step may start from. */
-    ensure: (action: A): void => {
-      const allowed = allowedFrom[action];
-      if (!allowed.includes(status())) throw illegalTransition(noun, action, status(), allowed);
-    },
-    /** 403 unless the actor has one of `roles`. */
-    ensureRole: (actor: Actor, roles: readonly Role[], action: A): void => {
-      if (!roles.includes(actor.role)) throw notAllowed(`role ${actor.role} may not ${action} a ${noun} (allowed: ${roles.join(', ')})`);
-    },
-  };
-}
-
-/** The earliest deadline of a running clock, for the projection's `next_deadline`. */
-export function nextDeadline(view: SlaClockView[]): number | null {
-  const running = view.filter((c) => c.state === 'running').map((c) => c.deadline);
-  return running.length ? Math.min(...running) : null;
+  createdBy: Actor;
+  createdAt: number;
+  closedAt?: number;
+  satisfaction?: number;
+  revisits?: RevisitRecord[];
 }
 
 type EscalationEvent = Extract<SlaEvent, { kind: 'escalation' }>;
 /** The escalation an SLA event fired, as the process keeps it. */
 export type FiredEscalation = Pick<EscalationEvent, 'clock' | 'run' | 'level' | 'role' | 'deadline'> & { firedAt: number; recipients: number };
 
-/**
- * Fire one due SLA event: mark it fired, then record a warning (to `warningTargets`) or an
- * escalation (to the level's role). The `sla_events` row it writes is unique on
- * (workflow, clock, run, level), so a retry or a replay never escalates twice.
- */
-export async function fireSlaEvent<S extends string>(
-  clocks: SlaClocks,
-  event: SlaEvent,
-  o: {
-    record: StepRecorder<S>['record'];
+/** What a process declares; everything else is the kit's. */
+export interface ProcessSpec<K extends ProcessKind, S extends string, A extends string, C extends string> {
+  kind: K;
+  /** How people name one of it: "work order". */
+  noun: string;
+  /** How people name whoever raised it: "owner", "complainant". */
+  reporter: string;
+  table: TransitionTable<S, A>;
+  final: readonly S[];
+  state: ProcessState<S>;
+  /** The clock to start under this name now, from the policy in force; undefined: the policy has none. */
+  clock: (name: C) => ClockSpec | undefined;
+  assignee: () => Assignee | undefined;
+  /** The projection's fixed part, written with the first step. */
+  identity: () => ProcessProjections[K]['identity'];
+  /** The projection's changing part, written with every step; `view` is the clocks now. */
+  live: (view: SlaClockView[]) => ProcessProjections[K]['live'];
+  sla: {
     warningTargets: (event: SlaEvent) => NotifyTarget[];
     /** The notification payload: the process's own fields plus `extra`. */
-    payload: (extra: Record<string, unknown>) => Record<string, unknown>;
-    escalationPayload?: Record<string, unknown>;
+    payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
+    escalationPayload?: () => Record<string, unknown>;
     /** Runs before an escalation is recorded, so the step's projection already shows it. */
-    beforeEscalation?: (event: EscalationEvent) => void;
-  },
-): Promise<FiredEscalation | undefined> {
-  markFired(clocks, event);
-  if (event.kind === 'warning') {
-    await o.record('sla.warning', systemActor, {
-      reason: `${event.clock} deadline approaching`,
-      detail: { clock: event.clock, run: event.run, deadline: event.deadline },
-      notify: { targets: o.warningTargets(event), template: 'sla.warning', payload: o.payload({ clock: event.clock, deadline: event.deadline }) },
-      slaEvent: { clock: event.clock, run: event.run, level: 0, deadline: event.deadline, dueAt: event.at },
-    });
-    return undefined;
-  }
-  o.beforeEscalation?.(event);
-  const result = await o.record('sla.escalated', systemActor, {
-    reason: `${event.clock} deadline missed: level ${event.level} (${event.role})`,
-    detail: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline },
-    notify: {
-      targets: [{ kind: 'role', role: event.role }],
-      template: 'sla.escalation',
-      payload: o.payload({ clock: event.clock, level: event.level, deadline: event.deadline, ...(o.escalationPayload ?? {}) }),
-    },
-    slaEvent: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline, dueAt: event.at },
-  });
-  return {
-    clock: event.clock,
-    run: event.run,
-    level: event.level,
-    role: event.role,
-    deadline: event.deadline,
-    firedAt: Date.now(),
-    recipients: result.recipients,
+    escalating?: (event: EscalationEvent) => void;
+    escalated: (fired: FiredEscalation) => void;
   };
 }
 
-/**
- * The SLA loop: one timer at a time, woken early by any recorded step, firing every due
- * event once, until the process is done.
- */
-export async function runSlaLoop(clocks: SlaClocks, o: { done: () => boolean; changes: () => number; fire: (event: SlaEvent) => Promise<void> }): Promise<void> {
-  while (!o.done()) {
-    for (let event = dueEvents(clocks, Date.now())[0]; event; event = dueEvents(clocks, Date.now())[0]) {
-      await o.fire(event);
-    }
-    if (o.done()) break;
-    const seen = o.changes();
-    const next = nextWakeUp(clocks);
-    if (next === undefined) await condition(() => o.changes() !== seen);
-    else await condition(() => o.changes() !== seen, Math.max(1, next - Date.now()));
-  }
+/** What a step records besides its action and actor. */
+export interface StepOptions {
+  reason?: string;
+  detail?: Record<string, unknown>;
+  notify?: StepNotification;
+  slaEvent?: SlaEventRecord;
 }
 
-/** The clocks as the API shows them, at the workflow's current time. */
-export const clocksNow = (clocks: SlaClocks): SlaClockView[] => clockView(clocks, Date.now());
+/** A transition: a step that may change the status. */
+export interface TransitionOptions<S extends string> extends StepOptions {
+  /** The status it leads to, when the table allows more than one. */
+  to?: S;
+  /** The action as the timeline names it, when it differs from the table's (`reassign`, `rectify`). */
+  recordAs?: string;
+  /** Changes to the state and clocks, applied after the table's check and before the step is recorded. */
+  apply?: (now: number) => void;
+}
+
+/** An update's handlers: its own checks after the kit's, and the work. */
+export interface StepHandlers<Args> {
+  validate?: (args: Args) => void;
+  run: (args: Args) => Promise<unknown>;
+  /** A retried request that was already applied: no checks, nothing done. */
+  alreadyApplied?: (args: Args) => boolean;
+}
+
+/** The process kit for one workflow run. */
+export function createProcess<K extends ProcessKind, S extends string, A extends string, C extends string>(spec: ProcessSpec<K, S, A, C>) {
+  const { state, table } = spec;
+  const clocks: SlaClocks = emptyClocks();
+  let changes = 0;
+  const deliveries: Promise<unknown>[] = [];
+  // Steps carry the projection's identity until one of them has been written: a step taken
+  // while the first is still being recorded may reach the database first.
+  let identityWritten = false;
+  // The search attributes as last upserted, so a step upserts only what changed.
+  const upserted: { status?: string; assignee?: string } = {};
+
+  /** Record one step: timeline, search attributes, then projection + audit + outbox in one activity. */
+  const record = async (action: string, actor: Actor, opts: StepOptions & { from?: S } = {}): Promise<StepResult> => {
+    state.seq += 1;
+    changes += 1;
+    const at = Date.now();
+    const { from } = opts;
+    const to = from !== undefined && from !== state.status ? state.status : undefined;
+    const moved = from !== undefined && to !== undefined ? { from, to } : {};
+    const said = { ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.detail ? { detail: opts.detail } : {}) };
+    state.timeline.push({ seq: state.seq, at, action, actor, ...moved, ...said });
+    // Runs started before this change upserted both attributes on every step and delivered
+    // every step's notifications in an activity of their own; they replay that way.
+    const lean = patched('lean-steps');
+    const assignee = spec.assignee()?.id ?? 'unassigned';
+    const changedAttributes = [
+      ...(!lean || upserted.status !== state.status ? [{ key: processStatusKey, value: state.status }] : []),
+      ...(!lean || upserted.assignee !== assignee ? [{ key: assigneeKey, value: assignee }] : []),
+    ];
+    if (changedAttributes.length) upsertSearchAttributes(changedAttributes);
+    Object.assign(upserted, { status: state.status, assignee });
+    const step: StepInput<K> = {
+      process: spec.kind,
+      propertyId: state.propertyId,
+      seq: state.seq,
+      at,
+      action,
+      actor,
+      ...moved,
+      ...said,
+      ...(opts.notify ? { notify: opts.notify } : {}),
+      ...(opts.slaEvent ? { slaEvent: opts.slaEvent } : {}),
+      ...(identityWritten ? {} : { identity: spec.identity() }),
+      live: spec.live(clockView(clocks, at)),
+    };
+    const result = await recordStep(step);
+    identityWritten = true;
+    // The step itself tried to deliver its notifications; what it could not is retried here.
+    const owed = lean ? result.pending : result.outboxIds;
+    if (owed.length) deliveries.push(deliverNotifications({ ids: owed }).catch(() => undefined));
+    return result;
+  };
+
+  /** 409 unless the process is in a status the action may start from. */
+  const ensureFrom = (action: A): void => {
+    const { from } = table[action];
+    if (!from.includes(state.status)) throw illegalTransition(spec.noun, action, state.status, from);
+  };
+
+  const isParty = (party: Party, actor: Actor): boolean => (party === 'assignee' ? spec.assignee()?.id === actor.id : state.createdBy.id === actor.id);
+
+  /** 403 unless the actor's role, or their part in the process, lets them take the action. */
+  const ensureMay = (action: A, actor: Actor): void => {
+    const { roles, parties = [] } = table[action];
+    if (roles.includes(actor.role) || parties.some((p) => isParty(p, actor))) return;
+    const who = [
+      ...parties.map((p) => (p === 'assignee' ? `its assignee${spec.assignee() ? ` (${spec.assignee()!.name})` : ''}` : 'whoever registered it')),
+      ...roles,
+    ];
+    throw notAllowed(`role ${actor.role} may not ${action} this ${spec.noun} (allowed: ${who.join(', ')})`);
+  };
+
+  /** Check the table, apply the change, move to the new status and record the step. */
+  const transition = async (action: A, actor: Actor, opts: TransitionOptions<S> = {}): Promise<StepResult> => {
+    ensureFrom(action);
+    const rule = table[action];
+    const to = opts.to ?? (rule.to?.length === 1 ? rule.to[0] : undefined);
+    // Staying where it is is always allowed; a move only to where the table leads.
+    if (to !== undefined && to !== state.status && !rule.to?.includes(to)) throw illegalTransition(spec.noun, action, state.status, rule.from);
+    opts.apply?.(Date.now());
+    const from = state.status;
+    if (to !== undefined) state.status = to;
+    const { to: _to, recordAs, apply: _apply, ...step } = opts;
+    return record(recordAs ?? action, actor, { ...step, from });
+  };
+
+  /** Register a staff step: the validator checks status and actor from the table, then the step's own rules. */
+  const step = <Args extends { actor: Actor }>(update: UpdateDefinition<StepOutcome, [Args]>, action: A, h: StepHandlers<Args>): void => {
+    setHandler(
+      update,
+      async (args: Args) => {
+        const before = { status: state.status, steps: state.timeline.length };
+        if (!h.alreadyApplied?.(args)) await h.run(args);
+        return outcome(before);
+      },
+      {
+        validator: (args: Args) => {
+          if (h.alreadyApplied?.(args)) return;
+          ensureFrom(action);
+          ensureMay(action, args.actor);
+          h.validate?.(args);
+        },
+      },
+    );
+  };
+
+  const outcome = (before: { status: S; steps: number }): StepOutcome => ({
+    status: state.status,
+    seq: state.seq,
+    recorded: state.timeline.slice(before.steps).map((e) => e.action),
+    ...(before.status !== state.status ? { from: before.status, to: state.status } : {}),
+  });
+
+  const startClocks = (names: readonly C[], now: number): void => {
+    for (const name of names) {
+      const s = spec.clock(name);
+      if (s) startClock(clocks, s, now);
+    }
+  };
+  const stopClocks = (names: readonly C[], now: number): void => {
+    for (const name of names) stopClock(clocks, name, now);
+  };
+  /** Stop every clock (the process ends early): a clock on hold ends as it stood when the hold began. */
+  const stopAllClocks = (now: number): void => {
+    resumeAll(clocks, now);
+    for (const c of [...clocks.clocks]) stopClock(clocks, c.name, now);
+  };
+
+  /**
+   * Fire one due SLA event: mark it fired, then record a warning or an escalation. The
+   * `sla_events` row it writes is unique on (workflow, clock, run, level), so a retry or a
+   * replay never escalates twice.
+   */
+  const fire = async (event: SlaEvent): Promise<void> => {
+    markFired(clocks, event);
+    const slaEvent = { clock: event.clock, run: event.run, deadline: event.deadline, dueAt: event.at };
+    if (event.kind === 'warning') {
+      await record('sla.warning', systemActor, {
+        reason: `${event.clock} deadline approaching`,
+        detail: { clock: event.clock, run: event.run, deadline: event.deadline },
+        notify: { targets: spec.sla.warningTargets(event), template: 'sla.warning', payload: spec.sla.payload({ clock: event.clock, deadline: event.deadline }) },
+        slaEvent: { ...slaEvent, level: 0 },
+      });
+      return;
+    }
+    spec.sla.escalating?.(event);
+    const result = await record('sla.escalated', systemActor, {
+      reason: `${event.clock} deadline missed: level ${event.level} (${event.role})`,
+      detail: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline },
+      notify: {
+        targets: [{ kind: 'role', role: event.role }],
+        template: 'sla.escalation',
+        payload: spec.sla.payload({ clock: event.clock, level: event.level, deadline: event.deadline, ...(spec.sla.escalationPayload?.() ?? {}) }),
+      },
+      slaEvent: { ...slaEvent, level: event.level, role: event.role },
+    });
+    const { clock, run, level, role, deadline } = event;
+    spec.sla.escalated({ clock, run, level, role, deadline, firedAt: Date.now(), recipients: result.recipients });
+  };
+
+  /**
+   * An escalation that no clock fires: a process sent back too often (rectified, reopened).
+   * Recorded once per `run` (the count), with its exactly-once SLA event record.
+   */
+  const escalateRepeat = async (o: { action: string; clock: string; run: number; level: number; role: Role; reason: string; detail: Record<string, unknown>; template: string; payload: Record<string, unknown> }): Promise<FiredEscalation> => {
+    const now = Date.now();
+    const result = await record(o.action, systemActor, {
+      reason: o.reason,
+      detail: o.detail,
+      notify: { targets: [{ kind: 'role', role: o.role }], template: o.template, payload: o.payload },
+      slaEvent: { clock: o.clock, run: o.run, level: o.level, role: o.role, deadline: now, dueAt: now },
+    });
+    return { clock: o.clock, run: o.run, level: o.level, role: o.role, deadline: now, firedAt: now, recipients: result.recipients };
+  };
+
+  /**
+   * The revisit (回访) every loop ends with: satisfied closes with the score and tells the
+   * reporter; not satisfied (a reason is required) hands over to `rework`.
+   */
+  const revisitStep = (update: UpdateDefinition<StepOutcome, [RevisitArgs]>, action: A, o: { closed: S; rework: (args: RevisitArgs) => Promise<void> }): void =>
+    step(update, action, {
+      validate: ({ score, satisfied, comment }) => {
+        requireScore(score);
+        if (!satisfied && !comment?.trim()) throw invalidArgument('comment', `must say why the ${spec.reporter} is not satisfied`);
+      },
+      run: async (args) => {
+        if (!args.satisfied) return o.rework(args);
+        const { actor, satisfied, score, comment } = args;
+        await transition(action, actor, {
+          to: o.closed,
+          apply: (now) => {
+            stopClock(clocks, 'revisit', now);
+            state.revisits?.push({ at: now, by: actor, satisfied, score, ...(comment ? { comment } : {}) });
+            state.satisfaction = score;
+            state.closedAt = now;
+          },
+          detail: { satisfied, score, ...(comment ? { comment } : {}) },
+          notify: { targets: [{ kind: 'reporter' }], template: `${spec.kind}.closed`, payload: spec.sla.payload({ score }) },
+        });
+      },
+    });
+
+  /** The state as queries return it: the process's own fields plus its clocks now. */
+  const snapshot = <Q>(query: QueryDefinition<Q>, view: (deadlines: SlaClockView[]) => Q): void => {
+    setHandler(query, () => view(clockView(clocks, Date.now())));
+  };
+
+  /** The start-up sequence: search attributes, the first clocks, and the receipt step. */
+  const open = async (o: { category: string; clocks: readonly C[]; detail?: Record<string, unknown>; notify?: StepNotification }): Promise<void> => {
+    upsertSearchAttributes([
+      { key: propertyIdKey, value: state.propertyId },
+      { key: categoryKey, value: o.category },
+    ]);
+    startClocks(o.clocks, state.createdAt);
+    await record('receive', state.createdBy, { ...(o.detail ? { detail: o.detail } : {}), ...(o.notify ? { notify: o.notify } : {}) });
+  };
+
+  /**
+   * Run until the process reaches a final status: one timer at a time, woken early by any
+   * recorded step, firing every due SLA event once. Then wait for update handlers, for
+   * `also` (steps recorded in the background) and for notification deliveries.
+   */
+  const runToEnd = async (also: () => Promise<unknown> = async () => undefined): Promise<void> => {
+    const done = () => spec.final.includes(state.status);
+    while (!done()) {
+      for (let event = dueEvents(clocks, Date.now())[0]; event; event = dueEvents(clocks, Date.now())[0]) await fire(event);
+      if (done()) break;
+      const seen = changes;
+      const next = nextWakeUp(clocks);
+      if (next === undefined) await condition(() => changes !== seen);
+      else await condition(() => changes !== seen, Math.max(1, next - Date.now()));
+    }
+    await condition(allHandlersFinished);
+    await also();
+    await Promise.all(deliveries);
+  };
+
+  return {
+    clocks,
+    record,
+    transition,
+    step,
+    revisitStep,
+    ensureFrom,
+    startClocks,
+    stopClocks,
+    stopAllClocks,
+    pauseClocks: (now: number) => pauseAll(clocks, now),
+    resumeClocks: (now: number) => resumeAll(clocks, now),
+    escalateRepeat,
+    snapshot,
+    open,
+    runToEnd,
+  };
+}
+
+/** The kit as a process's handlers see it. */
+export type Process<K extends ProcessKind, S extends string, A extends string, C extends string> = ReturnType<typeof createProcess<K, S, A, C>>;
+
+/** The earliest deadline of a running clock, for the projection's `next_deadline`. */
+export function nextDeadline(view: SlaClockView[]): number | null {
+  const running = view.filter((c) => c.state === 'running').map((c) => c.deadline);
+  return running.length ? Math.min(...running) : null;
+}

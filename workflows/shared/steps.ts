@@ -1,10 +1,80 @@
 /**
  * What every process shares: the timeline entry it keeps, the step record it hands to
- * the recording activity, notification targets, and the error types its updates throw.
- * Pure and deterministic: imported by workflows, activities and the API alike.
+ * the recording activity, notification targets, the small result its updates return, and
+ * the error types its updates throw. Pure and deterministic: imported by workflows,
+ * activities and the API alike.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Actor, Role } from '../../domain/roles.js';
+import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
+import type { MaintenanceTaskIdentity, MaintenanceTaskLive } from '../maintenance-task.contract.js';
+import type { WorkOrderIdentity, WorkOrderLive } from '../work-order.contract.js';
+
+/** Someone who has the process now. */
+export interface Assignee {
+  id: string;
+  name: string;
+}
+
+/** Front desk's call back to whoever raised the process. */
+export interface RevisitRecord {
+  at: number;
+  by: Actor;
+  satisfied: boolean;
+  score: number;
+  comment?: string;
+}
+
+/** The arguments every revisit takes. */
+export interface RevisitArgs {
+  actor: Actor;
+  satisfied: boolean;
+  score: number;
+  comment?: string;
+}
+
+/** Where a process is: a unit, or a common area of the property. */
+export interface ProcessLocation {
+  unitId?: string;
+  unitCode?: string;
+  commonArea?: string;
+}
+
+/**
+ * The projection identity of a reported problem (a repair, a complaint): where it is, what
+ * kind, how urgent, how it came in, and who registered it when.
+ */
+export interface ReportIdentity {
+  id: string;
+  unitId: string | null;
+  unitCode: string | null;
+  commonArea: string | null;
+  category: string;
+  priority: string;
+  channel: string;
+  description: string;
+  createdAt: number;
+  createdById: string;
+}
+
+/** A reported problem's identity from its state. */
+export function reportIdentity(
+  id: string,
+  s: { location: ProcessLocation; category: string; priority: string; channel: string; description: string; createdAt: number; createdBy: Actor },
+): ReportIdentity {
+  return {
+    id,
+    unitId: s.location.unitId ?? null,
+    unitCode: s.location.unitCode ?? null,
+    commonArea: s.location.commonArea ?? null,
+    category: s.category,
+    priority: s.priority,
+    channel: s.channel,
+    description: s.description,
+    createdAt: s.createdAt,
+    createdById: s.createdBy.id,
+  };
+}
 
 /** One line of a process's history as people read it. */
 export interface TimelineEntry {
@@ -20,7 +90,8 @@ export interface TimelineEntry {
 
 /**
  * Who a notification is for; resolved to people by the recording activity when it runs.
- * `reporter` is whoever raised the process (the owner of a repair, the complainant).
+ * `reporter` is whoever raised the process (the owner of a repair, the complainant): their
+ * contact lives in PostgreSQL only, never in the workflow.
  */
 export type NotifyTarget =
   | { kind: 'staff'; id: string }
@@ -46,16 +117,22 @@ export interface SlaEventRecord {
   dueAt: number;
 }
 
-/** The processes that record steps; each has its projection table. */
-export type ProcessKind = 'work-order' | 'complaint';
-
 /**
- * Everything one step of a process writes, in one database transaction: the projection
- * row (only if `seq` is newer than what it holds), the audit row, outbox rows and, for an
- * SLA event, its exactly-once record.
+ * Each process's projection, in two parts: `identity` (what never changes after receipt:
+ * IDs, place, category, description) travels with the first step only; `live` (status,
+ * assignee, deadlines, counters) with every step. A new process adds its entry here.
  */
-export interface StepRecord<P = Record<string, unknown>> {
-  process: ProcessKind;
+export interface ProcessProjections {
+  'work-order': { identity: WorkOrderIdentity; live: WorkOrderLive };
+  complaint: { identity: ComplaintIdentity; live: ComplaintLive };
+  'maintenance-task': { identity: MaintenanceTaskIdentity; live: MaintenanceTaskLive };
+}
+
+/** The processes that record steps; each has its projection table. */
+export type ProcessKind = keyof ProcessProjections;
+
+/** The part of a step record every process shares. */
+export interface StepRecordBase {
   workflowId: string;
   propertyId: string;
   seq: number;
@@ -68,8 +145,21 @@ export interface StepRecord<P = Record<string, unknown>> {
   detail?: Record<string, unknown>;
   notify?: StepNotification;
   slaEvent?: SlaEventRecord;
-  projection: P;
 }
+
+/**
+ * Everything one step of a process writes, in one database transaction: the projection
+ * row (only if `seq` is newer than what it holds), the audit row, outbox rows and, for an
+ * SLA event, its exactly-once record. Typed by `process`, so a projection that does not
+ * match its process's type fails the type check.
+ */
+export type StepRecordOf<K extends ProcessKind> = StepRecordBase & { process: K; identity?: ProcessProjections[K]['identity']; live: ProcessProjections[K]['live'] };
+
+/** A step as the workflow hands it over: the activity knows the workflow it runs for. */
+export type StepInput<K extends ProcessKind> = Omit<StepRecordOf<K>, 'workflowId'>;
+
+/** A step record of any process. */
+export type StepRecord = { [K in ProcessKind]: StepRecordOf<K> }[ProcessKind];
 
 /** What recording a step wrote. */
 export interface StepResult {
@@ -77,6 +167,23 @@ export interface StepResult {
   outboxIds: number[];
   /** People the notification was addressed to. */
   recipients: number;
+  /** Outbox rows of this step not delivered yet, for the retrying delivery activity. */
+  pending: number[];
+}
+
+/**
+ * What a staff step (a workflow update) returns: the status after it, the sequence number of
+ * the last step recorded, and what it changed. Small on purpose: histories keep every
+ * update's result for ever; the API reads details from the query or the projection.
+ */
+export interface StepOutcome {
+  status: string;
+  seq: number;
+  /** The steps this update recorded, in order (e.g. `rectify`, `rectification.escalated`). */
+  recorded: string[];
+  /** Set when the status changed. */
+  from?: string;
+  to?: string;
 }
 
 /** The actor of steps nobody took by hand: SLA clocks, automatic dispatch. */
@@ -117,4 +224,14 @@ export function notAllowed(message: string): ApplicationFailure {
 /** 400: an argument is wrong in a way only the process can tell. */
 export function invalidArgument(field: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: processErrors.invalidArgument, message: `${field}: ${message}`, nonRetryable: true, details: [{ field }] });
+}
+
+/** 400 unless `value` has some text in it. */
+export function requireText(field: string, value: string | undefined, why: string): void {
+  if (!value?.trim()) throw invalidArgument(field, why);
+}
+
+/** 400 unless `score` is a satisfaction score (1 to 5). */
+export function requireScore(score: number): void {
+  if (!Number.isInteger(score) || score < 1 || score > 5) throw invalidArgument('score', 'must be a whole number from 1 to 5');
 }

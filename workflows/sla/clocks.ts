@@ -7,23 +7,24 @@
  * so the same code serves every process, replays deterministically, rides through
  * continue-as-new and can be returned unchanged from a query.
  *
- * The workflow runs a single loop, so its history holds one timer at a time:
+ * The workflow runs a single loop (`runSlaLoop` in workflows/shared/process.ts), so its
+ * history holds one timer at a time:
  *
- *   while (!done) {
- *     for (const event of dueEvents(state.sla, now())) {
- *       await fireSlaEvent({ workflowId, key: slaEventKey(event), event }); // activity, unique on (workflowId, key)
- *       markFired(state.sla, event);
+ *   while (!done()) {
+ *     for (let event = dueEvents(clocks, now())[0]; event; event = dueEvents(clocks, now())[0]) {
+ *       await fire(event); // fireSlaEvent: markFired, then record the warning or escalation as a step
  *     }
- *     const next = nextWakeUp(state.sla);
- *     changed = false;
- *     await condition(() => changed || done, next === undefined ? undefined : Math.max(1, next - now()));
+ *     const seen = changes();
+ *     const next = nextWakeUp(clocks);
+ *     await condition(() => changes() !== seen, next === undefined ? undefined : Math.max(1, next - now()));
  *   }
  *
  * It wakes at `nextWakeUp` or on a state change (an update that stops, restarts, pauses
- * or resumes clocks sets `changed`), fires each due warning or escalation once through an
- * activity, then records it with `markFired`. The activity's unique key makes a retried
- * activity or a replayed workflow harmless; the key carries the clock's run number so a
- * restarted clock (a rectification restarts "respond") escalates again.
+ * or resumes clocks), and fires each due warning or escalation once: `fireSlaEvent` marks
+ * it fired, then records it as a step whose SLA event row is unique on (workflow, clock,
+ * run, level), a warning being level 0. That makes a retried activity or a replayed
+ * workflow harmless; the run number tells a restarted clock (a rectification restarts
+ * "respond") from the run before it, so it escalates again.
  *
  * Commands (`startClock`, `stopClock`, `pauseAll`, `resumeAll`, `markFired`) edit the given
  * object in place; reads (`nextWakeUp`, `dueEvents`, `clockView`) never change it.
@@ -257,12 +258,6 @@ export function markFired(c: SlaClocks, event: SlaEvent): void {
   } else if (!clock.firedLevels.includes(event.level)) {
     clock.firedLevels.push(event.level);
   }
-}
-
-/** The idempotency key of an event within its workflow, e.g. "respond#2:level-1" or "respond#1:warning". */
-export function slaEventKey(event: SlaEvent): string {
-  const what = event.kind === 'warning' ? 'warning' : `level-${event.level}`;
-  return `${event.clock}#${event.run}:${what}`;
 }
 
 /** Read model for queries and the API: live clocks first (in start order), then ended ones (oldest first). */

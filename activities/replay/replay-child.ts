@@ -1,7 +1,7 @@
 /**
- * The replay process: `replayHistories` (api/audit/replay.ts) runs this file as a child
+ * The replay process: `replayHistories` (replay.ts beside it) runs this file as a child
  * process and talks to it over IPC. It takes the workflow bundle, asks for histories one
- * at a time, and answers with a verdict for each. Replaying here, not in the API process,
+ * at a time, and answers with a verdict for each. Replaying here, not in the worker process,
  * means a history that breaks the SDK's replayer (which can leave the native runtime unable
  * to replay again) costs only this process.
  */
@@ -14,7 +14,7 @@ export type ToChild = { type: 'start'; code: string } | ({ type: 'source' } & Re
 export type FromChild = { type: 'next' } | { type: 'report'; index: number; report: unknown } | { type: 'failed'; message: string } | { type: 'done' };
 
 if (!process.send) {
-  process.stderr.write('replay-child runs only as a child process of replayHistories (api/audit/replay.ts)\n');
+  process.stderr.write('replay-child runs only as a child process of replayHistories (activities/replay/replay.ts)\n');
   process.exit(2);
 }
 

@@ -3,24 +3,8 @@
  * what went wrong in one sentence inside its error message; this module picks the event it
  * names and what the code did out of that sentence. Pure: no replaying here.
  */
-import { describeEvent, eventIdOf, eventTypeName, type History } from '../processes/history.js';
-
-/** How the diverging event was found. */
-export const locatedBy = ['sdk-message', 'history-check', 'prefix-replay', 'unknown'] as const;
-
-/** The first place where a history and the code of this build disagree. */
-export interface Divergence {
-  /** The history event where they part, or null when it could not be told. */
-  eventId: number | null;
-  eventType: string | null;
-  /** What the history recorded there (what the code was expected to do). */
-  expected: string;
-  /** What the code of this build did instead. */
-  got: string;
-  locatedBy: (typeof locatedBy)[number];
-  /** The SDK's own sentence, for the record. */
-  message: string;
-}
+import { describeEvent, eventIdOf, eventTypeName, type History } from '../../api/processes/history.js';
+import type { Divergence } from '../../workflows/audit-replay.contract.js';
 
 /** What Core's state machine names mean as something the code did. */
 const commandPhrases: [RegExp, string][] = [

@@ -1,6 +1,6 @@
 /**
- * The replay check as the API and `npm run replay` use it: build the workflow bundle of
- * this build once, then replay histories in a child process (api/audit/replay-child.ts)
+ * The replay check as the worker's replay activity and `npm run replay` use it: build the
+ * workflow bundle of this build once, then replay histories in a child process (replay-child.ts)
  * and collect a verdict per history: deterministic, or the first divergence as "event,
  * expected, got". A history that breaks the replayer, or one that takes too long, gets an
  * "unreadable" verdict and a fresh child process carries on with the rest.
@@ -10,11 +10,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { ReplayReport } from '../../workflows/audit-replay.contract.js';
 import type { FromChild, ToChild } from './replay-child.js';
-import type { ReplayReport } from './replay-runner.js';
 
-export type { ReplayReport } from './replay-runner.js';
-export type { Divergence } from './divergence.js';
+export type { Divergence, ReplayReport } from '../../workflows/audit-replay.contract.js';
 
 /** The workflows module of this build, as the worker registers it. */
 export const workflowsModule = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -39,6 +38,8 @@ export interface ReplayOptions {
   onReport?: (report: ReplayReport, index: number) => void;
   /** A child that says nothing for this long is stopped and its history reported unreadable. */
   idleTimeoutMs?: number;
+  /** Stops the replay (the child is killed) and makes the call reject with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const childModule = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
@@ -50,6 +51,7 @@ function runChild(
   next: () => Promise<(ToChild & { type: 'source' }) | undefined>,
   onReport: (index: number, report: ReplayReport) => void,
   idleTimeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ why: string; progressed: boolean; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, childModule], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
@@ -97,10 +99,17 @@ function runChild(
     child.on('error', (err) => {
       why = `could not start the replay process: ${err.message}`;
     });
+    const abort = () => {
+      why = 'the replay was called off';
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', abort, { once: true });
     child.on('exit', () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       resolve({ why, progressed, stderr });
     });
+    if (signal?.aborted) abort();
     arm();
     send({ type: 'start', code });
   });
@@ -145,7 +154,8 @@ export async function replayHistories(sources: ReplaySource[], code: string, opt
 
   while (nextReported < sources.length) {
     const before = cursor;
-    const run = await runChild(code, next, report, opts.idleTimeoutMs ?? 120_000);
+    const run = await runChild(code, next, report, opts.idleTimeoutMs ?? 120_000, opts.signal);
+    opts.signal?.throwIfAborted();
     for (const index of [...pending]) report(index, unreadable(sources[index]!.name, run.why));
     if (nextReported < sources.length && cursor === before && !run.progressed) {
       throw new Error(`${run.why}${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`);

@@ -1,35 +1,20 @@
 /**
- * The replay check itself, in the process that runs it (api/audit/replay-child.ts): each
+ * The replay check itself, in the process that runs it (activities/replay/replay-child.ts): each
  * history is read, checked for structural faults, replayed with `Worker.runReplayHistories`
  * against a prebuilt workflow bundle, and its first divergence turned into "event, expected,
  * got". Histories replay one after another on one replay worker.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { historyShapeProblem, isCommandEvent, workflowIdOf, workflowTaskPrefixEnds, workflowTypeOf, type History } from '../processes/history.js';
-import { interpretReplayError, pinToTask, type Divergence } from './divergence.js';
+import { historyShapeProblem, isCommandEvent, workflowIdOf, workflowTaskPrefixEnds, workflowTypeOf, type History } from '../../api/processes/history.js';
+import type { Divergence, ReplayReport } from '../../workflows/audit-replay.contract.js';
+import { interpretReplayError, pinToTask } from './divergence.js';
 
 /** A history to check, as JSON text (`temporal workflow show --output json`). */
 export interface ReplaySourceText {
   index: number;
   name: string;
   text: string;
-}
-
-export const replayOutcomes = ['deterministic', 'diverged', 'unreadable'] as const;
-
-/** The verdict on one history. */
-export interface ReplayReport {
-  /** The file, workflow ID or label the history came from. */
-  name: string;
-  workflowId: string | null;
-  workflowType: string | null;
-  events: number;
-  outcome: (typeof replayOutcomes)[number];
-  /** Where it first diverges, when it does. */
-  divergence?: Divergence;
-  /** Why it could not be read or replayed at all, when unreadable. */
-  error?: string;
 }
 
 interface Prepared {

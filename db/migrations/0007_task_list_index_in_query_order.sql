@@ -1,0 +1,2 @@
+DROP INDEX "maintenance_tasks_property_due_idx";--> statement-breakpoint
+CREATE INDEX "maintenance_tasks_property_due_idx" ON "maintenance_tasks" USING btree ("property_id","nominal_due" DESC NULLS FIRST,"workflow_id" DESC NULLS FIRST);

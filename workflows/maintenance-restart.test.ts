@@ -1,0 +1,90 @@
+/**
+ * On the real dev server, with a plan measured in seconds: no worker runs across three due
+ * times, and the worker that comes back starts exactly those three tasks, flagged late; a
+ * second restart starts none of them again. (The time-skipping server cannot show this: it
+ * holds its clock while a workflow task waits for a worker.)
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changePlan, createPlan } from '../db/maintenance.js';
+import { seedDemo } from '../db/seed.js';
+import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { eventually } from '../test/harness/processes.js';
+import { devServerEnv } from '../test/harness/temporal.js';
+import { actor, workOrderWorker } from '../test/harness/work-orders.js';
+import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
+
+const EVERY_S = 4;
+
+let env: TestWorkflowEnvironment;
+let database: TestDatabase;
+
+beforeAll(async () => {
+  [env, database] = await Promise.all([devServerEnv(), freshDatabase()]);
+  await seedDemo(database.db);
+});
+afterAll(async () => {
+  await env?.teardown();
+  await database?.drop();
+});
+
+type TaskRow = { workflow_id: string; late: boolean; nominal_due: Date };
+
+describe('a maintenance plan whose worker is down across three due times', () => {
+  it('starts each of the three missed occurrences once, flagged late, when a worker returns, and none again after a second restart', async () => {
+    const manager = await actor(database.db, 'manager.zhou');
+    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
+    const anchor = Date.now() + 2_000;
+    const plan = await createPlan(
+      database.db,
+      'harbour-view',
+      {
+        name: 'Pump check every few seconds (test)',
+        equipmentId: pump!.id,
+        equipmentKind: 'water_pump',
+        mode: 'fixed',
+        every: EVERY_S,
+        unit: 'seconds',
+        anchor: new Date(anchor),
+        opensBefore: 'PT0S',
+        overdueAfter: 'PT1M',
+        assignee: { department: 'engineering' },
+        templateCode: 'pump-monthly',
+        templateVersion: null,
+        catchUp: 'all',
+        outOfServiceOnDefect: false,
+      },
+      manager,
+    );
+    const tasks = async () => (await database.pool.query<TaskRow>('SELECT workflow_id, late, nominal_due FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
+    const upTo = (rows: TaskRow[], n: number) => rows.filter((t) => t.nominal_due.getTime() <= anchor + n * EVERY_S * 1_000);
+
+    const first = await workOrderWorker(env, database.db);
+    const taskQueue = first.options.taskQueue;
+    const firstRun = first.run();
+    const handle = await env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue, args: [{ planId: plan.id }] });
+    await eventually(tasks, (r) => r.length === 1, 'the first task', (r) => `${r?.length} tasks`);
+    first.shutdown();
+    await firstRun;
+
+    // Three more occurrences fall due while no worker runs.
+    await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 1_000));
+    const second = await workOrderWorker(env, database.db, { taskQueue });
+    await second.runUntil(async () => {
+      const caught = await eventually(async () => upTo(await tasks(), 3), (r) => r.length === 4, 'the three missed occurrences', (r) => `${r?.length} tasks`);
+      expect(caught.map((t) => t.late)).toEqual([false, true, true, true]);
+    });
+
+    const third = await workOrderWorker(env, database.db, { taskQueue });
+    await third.runUntil(async () => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const again = upTo(await tasks(), 3);
+      expect(again.map((t) => t.workflow_id)).toHaveLength(4);
+      expect(new Set(again.map((t) => t.workflow_id)).size).toBe(4);
+      await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      await handle.result();
+    });
+    for (const t of await tasks()) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
+  });
+});
