@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,5 +41,47 @@ describe('configuration', () => {
   it('takes the number of replay checks the worker runs at once, and refuses none at all', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), REPLAY_CONCURRENCY: '2' }).temporal.replayConcurrency).toBe(2);
     expect(() => loadConfig({ DATA_DIR: dataDir(), REPLAY_CONCURRENCY: '0' })).toThrow(/REPLAY_CONCURRENCY/);
+  });
+
+  describe('TLS and API keys for a managed or secured Temporal', () => {
+    // Shapes only: the config reads the files and checks their PEM armour; the SDK parses them.
+    const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+    const files = () => {
+      const dir = dataDir();
+      const write = (name: string, content: string) => {
+        writeFileSync(path.join(dir, name), content);
+        return path.join(dir, name);
+      };
+      return { dir, cert: write('client.pem', pem('CERTIFICATE')), key: write('client.key', pem('PRIVATE KEY')), ca: write('ca.pem', pem('CERTIFICATE')) };
+    };
+
+    it('connects in plain text to a local server unless told otherwise', () => {
+      const config = loadConfig({ DATA_DIR: dataDir() });
+      expect(config.temporal.tls).toBeUndefined();
+      expect(config.temporal.apiKey).toBeUndefined();
+    });
+
+    it('reads the client certificate, key and CA at boot for mutual TLS', () => {
+      const f = files();
+      const config = loadConfig({ DATA_DIR: f.dir, TEMPORAL_TLS_CERT: f.cert, TEMPORAL_TLS_KEY: f.key, TEMPORAL_TLS_CA: f.ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+      expect(config.temporal.tls?.clientCert?.toString()).toBe(pem('CERTIFICATE'));
+      expect(config.temporal.tls?.clientKey?.toString()).toBe(pem('PRIVATE KEY'));
+      expect(config.temporal.tls?.serverName).toBe('temporal.internal');
+    });
+
+    it('sends an API key only over TLS', () => {
+      const config = loadConfig({ DATA_DIR: dataDir(), TEMPORAL_API_KEY: 'key-123' });
+      expect(config.temporal).toMatchObject({ apiKey: 'key-123', tls: {} });
+      expect(() => loadConfig({ DATA_DIR: dataDir(), TEMPORAL_API_KEY: 'key-123', TEMPORAL_TLS: 'false' })).toThrow(/TEMPORAL_TLS: is false, but .* API key/);
+    });
+
+    it('stops the boot naming the variable when a certificate is missing, unreadable or not PEM', () => {
+      const f = files();
+      expect(() => loadConfig({ DATA_DIR: f.dir, TEMPORAL_TLS_CERT: f.cert })).toThrow(/TEMPORAL_TLS_KEY: required with TEMPORAL_TLS_CERT/);
+      expect(() => loadConfig({ DATA_DIR: f.dir, TEMPORAL_TLS_CERT: f.cert, TEMPORAL_TLS_KEY: path.join(f.dir, 'nope.key') })).toThrow(
+        /TEMPORAL_TLS_KEY: cannot read .*nope\.key \(ENOENT\)/,
+      );
+      expect(() => loadConfig({ DATA_DIR: f.dir, TEMPORAL_TLS_CA: f.key })).toThrow(/TEMPORAL_TLS_CA: .* is not a PEM file of the expected kind/);
+    });
   });
 });

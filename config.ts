@@ -25,11 +25,18 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 12h, 30m or 7d').default('12h'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_CACHE_DIR: z.string().min(1).optional(),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
@@ -50,10 +57,16 @@ export interface Config {
     uiPort: number;
     cliPath?: string;
     testServerPath?: string;
+    /** TLS to the frontend: a managed or secured cluster. Certificates are read at boot. */
+    tls?: { clientCert?: Buffer; clientKey?: Buffer; serverCa?: Buffer; serverName?: string };
+    /** API-key authentication (Temporal Cloud and other secured clusters); always over TLS. */
+    apiKey?: string;
   };
   http: { host: string; port: number };
   auth: { jwtSecret: string; tokenTtl: string };
   logLevel: (typeof logLevels)[number];
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (host:port), if anywhere. */
+  workerMetricsAddress?: string;
   dataDir: string;
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
@@ -87,6 +100,44 @@ function localSecrets(dataDir: string): LocalSecrets {
   return secrets;
 }
 
+/**
+ * TLS to Temporal, from TEMPORAL_TLS (server-verified TLS only), a client certificate and key
+ * (mTLS), a CA for a private server certificate, an API key (implies TLS). Each file is read now,
+ * so a wrong path stops the boot with its variable's name rather than failing at first connect.
+ */
+function temporalTlsConfig(e: z.infer<typeof envSchema>): NonNullable<Config['temporal']['tls']> | undefined {
+  const problems: string[] = [];
+  if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
+    problems.push(`${e.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'}: required with ${e.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY'} (a client certificate goes with its key)`);
+  }
+  const wanted = e.TEMPORAL_TLS === 'true' || [e.TEMPORAL_TLS_CERT, e.TEMPORAL_TLS_CA, e.TEMPORAL_TLS_SERVER_NAME, e.TEMPORAL_API_KEY].some((v) => v !== undefined);
+  if (wanted && e.TEMPORAL_TLS === 'false') {
+    problems.push('TEMPORAL_TLS: is false, but a TLS certificate, CA, server name or API key is set (an API key is only sent over TLS)');
+  }
+  const read = (variable: string, file: string | undefined, marker: RegExp): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      const content = readFileSync(file);
+      if (!marker.test(content.toString('utf8'))) problems.push(`${variable}: ${file} is not a PEM file of the expected kind`);
+      return content;
+    } catch (err) {
+      problems.push(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const clientCert = read('TEMPORAL_TLS_CERT', e.TEMPORAL_TLS_CERT, /-----BEGIN CERTIFICATE-----/);
+  const clientKey = read('TEMPORAL_TLS_KEY', e.TEMPORAL_TLS_KEY, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  const serverCa = read('TEMPORAL_TLS_CA', e.TEMPORAL_TLS_CA, /-----BEGIN CERTIFICATE-----/);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (!wanted) return undefined;
+  return {
+    ...(clientCert ? { clientCert } : {}),
+    ...(clientKey ? { clientKey } : {}),
+    ...(serverCa ? { serverCa } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+}
+
 /** Parse the environment into a Config, or throw a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -101,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = [!e.JWT_SECRET && 'JWT_SECRET', !e.DATABASE_URL && 'DATABASE_URL'].filter(Boolean).join(' and ');
     throw new ConfigError(`Invalid configuration:\n  ${missing}: required when NODE_ENV=production`);
   }
+  const temporalTls = temporalTlsConfig(e);
   const local = needsLocal ? localSecrets(dataDir) : undefined;
   const embeddedPassword = local?.postgresPassword ?? '';
   const databaseUrl =
@@ -123,10 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       ...(e.TEMPORAL_CLI_PATH ? { cliPath: e.TEMPORAL_CLI_PATH } : {}),
       ...(e.TEMPORAL_TEST_SERVER_PATH ? { testServerPath: e.TEMPORAL_TEST_SERVER_PATH } : {}),
+      ...(temporalTls ? { tls: temporalTls } : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     http: { host: e.HOST, port: e.PORT },
     auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL },
     logLevel: e.LOG_LEVEL,
+    ...(e.WORKER_METRICS_ADDRESS ? { workerMetricsAddress: e.WORKER_METRICS_ADDRESS } : {}),
     dataDir,
     toolsCacheDir: path.resolve(e.TOOLS_CACHE_DIR ?? path.join(homedir(), '.cache', 'property-ops')),
     notifications: {

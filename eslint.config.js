@@ -8,7 +8,7 @@ const ioModules = ['pg', 'drizzle-orm', 'drizzle-orm/*', 'fastify', '@fastify/*'
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.scratch/**', 'db/migrations/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.data/**', '.scratch/**', '.build/**', 'db/migrations/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

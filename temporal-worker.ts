@@ -2,9 +2,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { retry } from './temporal.js';
+import { retry, security } from './temporal.js';
 
 /** The worker's native connection, once the server answers. */
 export async function connectWorker(cfg: Config['temporal'], logger: Logger): Promise<NativeConnection> {
-  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address }));
+  return retry('worker', cfg.address, logger, () => NativeConnection.connect({ address: cfg.address, ...security(cfg) }));
 }

@@ -23,10 +23,27 @@ export async function retry<T>(what: string, address: string, logger: Logger, fn
   }
 }
 
+/** TLS and API key for both kinds of connection (this one and the worker's), as configured (none for a local server). */
+export function security(cfg: Config['temporal']) {
+  const { tls } = cfg;
+  return {
+    ...(tls
+      ? {
+          tls: {
+            ...(tls.clientCert && tls.clientKey ? { clientCertPair: { crt: tls.clientCert, key: tls.clientKey } } : {}),
+            ...(tls.serverCa ? { serverRootCACertificate: tls.serverCa } : {}),
+            ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+          },
+        }
+      : {}),
+    ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}),
+  };
+}
+
 /** A workflow client for the API (and scripts), once the server answers. */
 export async function connectClient(cfg: Config['temporal'], logger: Logger): Promise<Client> {
   const connection = await retry('client', cfg.address, logger, async () => {
-    const c = await Connection.connect({ address: cfg.address });
+    const c = await Connection.connect({ address: cfg.address, ...security(cfg) });
     await c.workflowService.getSystemInfo({});
     return c;
   });

@@ -13,7 +13,7 @@ import { replayHistories, type ReplaySource } from './replay/replay.js';
 const gunzipAsync = promisify(gunzip);
 
 export interface ReplayActivityDeps {
-  /** The workflow bundle of this build (see cachedWorkflowBundle). */
+  /** The workflow bundle of this build, as the worker runs it (see worker.ts). */
   workflowBundle: () => Promise<string>;
 }
 

@@ -23,11 +23,12 @@ import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
 import { installErrorHandler } from './errors.js';
-import { healthRoutes } from './health/routes.js';
+import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import type { PlanEngine } from './maintenance-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
 import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
+import { registerMetrics } from './metrics/routes.js';
 import { processRoutes } from './processes/routes.js';
 import { propertyRoutes } from './properties/routes.js';
 import { slaPolicyRoutes } from './sla-policies/routes.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: true,
+    logController: new ProbesAtDebugLogController(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -90,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
   await app.register(healthRoutes);
+  await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);

@@ -338,7 +338,7 @@ export async function escalationLag(stack: Stack, pops: Populations, size: numbe
   await waitUntil(firstDue);
   const since = await statementsStart(stack.admin, stack.statementStats);
   const cpuBefore = cpuSnapshot(stack.measured);
-  const serverBefore = await scrape(stack.temporalMetricsUrl);
+  const serverBefore = await scrape(stack.temporalMetricsUrls);
   await waitUntil(lastDue);
   const giveUp = lastDue + plan.graceSeconds * 1000;
   const bareIds = new Set(grownBare.sampleIds);
@@ -351,7 +351,7 @@ export async function escalationLag(stack: Stack, pops: Populations, size: numbe
   const window: LagWindow = {
     seconds: round((lastDue - firstDue) / 1000, 1),
     cpuSeconds: cpuBetween(cpuBefore, cpuSnapshot(stack.measured)),
-    server: serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl)),
+    server: serverProfile(serverBefore, await scrape(stack.temporalMetricsUrls)),
     statements: await statementsRead(stack.admin, stack.statementStats, since, grownReal.sampleIds.length),
   };
   const workerRss = rssMiB(stack.workerPid());

@@ -12,7 +12,7 @@ export interface Results {
   date: string;
   quick: boolean;
   machine: { cpus: number; model: string; memoryGiB: number; loadAverage: { start: number[]; end: number[] } };
-  versions: { node: string; temporalCli: string };
+  versions: { node: string; temporalCli: string; engine?: 'dev' | 'cluster' };
   options: Record<string, unknown>;
   seconds: number;
   throughput?: { real: Omit<ThroughputSide, 'workflowIds'>; bare: Omit<ThroughputSide, 'workflowIds'>; ratio: number | null };
@@ -172,7 +172,7 @@ export function markdown(r: Results): string {
     '',
     `${r.date}${r.quick ? ' (--quick)' : ''}, ${r.seconds} s; ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB; ` +
       `load average ${load(r.machine.loadAverage.start)} at the start, ${load(r.machine.loadAverage.end)} at the end; ` +
-      `Node ${r.versions.node}, ${r.versions.temporalCli}.`,
+      `Node ${r.versions.node}, ${r.versions.temporalCli}${r.versions.engine === 'cluster' ? ' (cluster: 5 processes on PostgreSQL)' : ''}.`,
   ];
   return [...table, ...targets, ...footer].join('\n');
 }

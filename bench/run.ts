@@ -44,6 +44,7 @@ const usage = `npm run bench [-- flags]
   --skip a,b            leave out measurements: ${measurements.join(', ')}
   --only a,b            run only these measurements
   --profile             CPU profiles of the worker and the API (summarised into the results)
+  --engine dev|cluster  the Temporal dev server (default), or the production server as npm run cluster runs it
   --out DIR             where results go                                 (default bench/results)
   --help`;
 
@@ -66,6 +67,7 @@ const { values: flags } = parseArgs({
     skip: { type: 'string', default: '' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'dev' },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', default: false },
   },
@@ -99,6 +101,11 @@ function names(raw: string | undefined): Measurement[] {
 }
 
 const quick = flags.quick;
+if (flags.engine !== 'dev' && flags.engine !== 'cluster') {
+  process.stderr.write(`--engine must be dev or cluster, got ${flags.engine}\n`);
+  process.exit(2);
+}
+const engine: 'dev' | 'cluster' = flags.engine;
 const options = {
   orders: number('orders', flags.orders, quick ? 8 : 200),
   concurrency: number('concurrency', flags.concurrency, quick ? 4 : 16),
@@ -114,6 +121,7 @@ const options = {
   cached: number('cached', flags.cached, quick ? 40 : 1000),
   replay: number('replay', flags.replay, quick ? 50 : 1000),
   profile: flags.profile,
+  engine,
 };
 const only = names(flags.only);
 const skip = names(flags.skip);
@@ -176,7 +184,7 @@ async function main(): Promise<void> {
   // Built while the stack boots (before anything is timed): the replay's bundles, once.
   const bundles = run('replay') ? Promise.all([bundle('workflows/index.ts'), bundle('bench/bare-workflows.ts')]) : undefined;
   bundles?.catch(() => undefined);
-  stack = await startStack({ say, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
+  stack = await startStack({ say, engine: options.engine, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
   const s = stack;
   const runId = randomBytes(4).toString('hex');
   const policy = await benchPolicy(s);
@@ -281,7 +289,7 @@ async function main(): Promise<void> {
       memoryGiB: round(os.totalmem() / 2 ** 30, 1),
       loadAverage: { start: loadStart.map((v) => round(v, 2)), end: os.loadavg().map((v) => round(v, 2)) },
     },
-    versions: { node: process.versions.node, temporalCli: s.temporalVersion },
+    versions: { node: process.versions.node, temporalCli: s.temporalVersion, engine: options.engine },
     options: { ...options, measured: measurements.filter(run) },
     seconds: Math.round((Date.now() - started) / 1000),
     ...(throughput ? { throughput: { real: without(throughput.real), bare: without(throughput.bare), ratio: ratio(throughput.real.ordersPerSecond, throughput.bare.ordersPerSecond) } } : {}),

@@ -1,5 +1,5 @@
 /**
- * What the Temporal dev server did during a phase, from its Prometheus endpoint: how long its
+ * What the Temporal server did during a phase, from its Prometheus endpoint(s): how long its
  * task queues took over each kind of task (waiting in the queue, loading the workflow's state,
  * processing), how often the workflow state was not in its cache, and where its persistence
  * time went. Counters are read before and after; the difference is the phase's.
@@ -16,9 +16,9 @@ interface Sample {
 /** A scrape of the server's metrics. */
 export type Scrape = Sample[];
 
-/** Read the metrics endpoint (Prometheus text format). */
-export async function scrape(url: string): Promise<Scrape> {
-  const text = await (await fetch(url)).text();
+/** Read the metrics endpoints (Prometheus text format); a cluster's processes add up. */
+export async function scrape(urls: string[]): Promise<Scrape> {
+  const text = (await Promise.all(urls.map(async (url) => (await fetch(url)).text()))).join('\n');
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);

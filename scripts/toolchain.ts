@@ -1,11 +1,12 @@
 /**
- * Fetches and builds the two Temporal binaries the project runs against: the `temporal` CLI
- * (dev server) and the Java time-skipping test server. Each is built once per version into the
+ * Fetches and builds the Temporal binaries the project runs against: the `temporal` CLI
+ * (dev server), the Java time-skipping test server, and the production server with its schema
+ * tool and Web UI server (`npm run cluster`). Each is built once per version into the
  * tools cache; parallel test processes may call these functions at the same time.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,12 @@ const execFileAsync = promisify(execFile);
 
 /** Version of the Temporal CLI built from source; the newest tag `go install` accepts. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
+
+/** Version of the production Temporal server `npm run cluster` runs: the one the CLI above embeds. */
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+
+/** Version of the Web UI server beside it: the one the CLI above embeds. */
+export const UI_SERVER_VERSION = '2.42.1';
 
 /** Version of the Java time-skipping test server, matching the Temporal Java SDK release. */
 export const TEST_SERVER_VERSION = '1.38.0';
@@ -65,17 +72,7 @@ export async function ensureTemporalCli(opts: { cacheDir: string; cliPath?: stri
     const started = Date.now();
     const tmp = await freshTempDir(cacheDir, name);
     try {
-      try {
-        await run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], {
-          // Pass the environment through untouched (PATH, GOPATH, GOPROXY, proxies) and only add what
-          // this build needs: a static binary, installed into a temporary directory.
-          env: { ...process.env, CGO_ENABLED: '0', GOBIN: tmp },
-        });
-      } catch (err) {
-        const required = err instanceof BuildFailedError ? /requires go >= ?([\d.]+)/.exec(err.message) : null;
-        if (required?.[1]) throw new MissingPrerequisiteError(goMessage(required[1], goVersion));
-        throw err;
-      }
+      await goInstall([`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], tmp, goVersion, cliGoHint);
       const built = path.join(tmp, 'temporal');
       // A binary that cannot even print its version must not become the cached one.
       await run(built, ['--version']);
@@ -115,24 +112,105 @@ export async function ensureTestServer(opts: { cacheDir: string; testServerPath?
   });
 }
 
-async function requireGo(): Promise<string> {
+/** The Temporal production server, its schema tool and the Web UI server, built from the Go module proxy. */
+export interface TemporalClusterTools {
+  server: string;
+  sqlTool: string;
+  uiServer: string;
+  /** The server module's development-postgres12.yaml, the base of every cluster process's config. */
+  baseConfig: string;
+  /** The server module's dynamic config for SQL persistence. */
+  baseDynamicConfig: string;
+}
+
+/**
+ * Returns the binaries `npm run cluster` runs, built once per version into the tools cache:
+ * the server (every service), the SQL schema tool and the Web UI server, plus the server
+ * module's PostgreSQL development config they are configured from.
+ */
+export async function ensureTemporalCluster(opts: { cacheDir: string }): Promise<TemporalClusterTools> {
+  const cacheDir = path.resolve(opts.cacheDir);
+  const name = `temporal-server-v${TEMPORAL_SERVER_VERSION}`;
+  const dir = path.join(cacheDir, name);
+  const tools: TemporalClusterTools = {
+    server: path.join(dir, 'temporal-server'),
+    sqlTool: path.join(dir, 'temporal-sql-tool'),
+    uiServer: path.join(dir, 'temporal-ui-server'),
+    baseConfig: path.join(dir, 'config', 'development-postgres12.yaml'),
+    baseDynamicConfig: path.join(dir, 'config', 'dynamicconfig', 'development-sql.yaml'),
+  };
+  // The UI server is moved in last, so its presence means the whole set is complete.
+  if (await isExecutable(tools.uiServer)) return tools;
+
+  await mkdir(cacheDir, { recursive: true });
+  return withLock(path.join(cacheDir, `${name}.lock`), `building the Temporal server v${TEMPORAL_SERVER_VERSION}`, async () => {
+    if (await isExecutable(tools.uiServer)) return tools;
+    const goVersion = await requireGo(clusterGoHint);
+    progress(`building the Temporal server v${TEMPORAL_SERVER_VERSION}, its schema tool and the Web UI server (first run only, about 6 minutes)…`);
+    const started = Date.now();
+    const tmp = await freshTempDir(cacheDir, name);
+    try {
+      const module = `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`;
+      // The UI server's binary is also called `server`: each set goes into its own directory.
+      await goInstall(
+        [`go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`],
+        path.join(tmp, 'server'),
+        goVersion,
+        clusterGoHint,
+      );
+      await goInstall([`github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`], path.join(tmp, 'ui'), goVersion, clusterGoHint);
+      const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', module], { env: process.env, maxBuffer: 1 << 20 });
+      const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
+      if (!moduleDir) throw new BuildFailedError(`\`go mod download -json ${module}\` named no module directory.`);
+      await run(path.join(tmp, 'server', 'server'), ['--version']);
+      await mkdir(path.join(dir, 'config', 'dynamicconfig'), { recursive: true });
+      await copyFile(path.join(moduleDir, 'config', 'development-postgres12.yaml'), tools.baseConfig);
+      await copyFile(path.join(moduleDir, 'config', 'dynamicconfig', 'development-sql.yaml'), tools.baseDynamicConfig);
+      await rename(path.join(tmp, 'server', 'server'), tools.server);
+      await rename(path.join(tmp, 'server', 'sql'), tools.sqlTool);
+      await rename(path.join(tmp, 'ui', 'server'), tools.uiServer);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    progress(`built the Temporal server in ${seconds(started)} s: ${dir}`);
+    return tools;
+  });
+}
+
+const cliGoHint = 'The Temporal CLI is built from source';
+const clusterGoHint = 'The Temporal server for `npm run cluster` is built from source';
+
+/** `go install` of static binaries into gobin; a Go too old for the module becomes a one-sentence message. */
+async function goInstall(packages: string[], gobin: string, goVersion: string, hint: string): Promise<void> {
+  try {
+    await run('go', ['install', ...packages], {
+      // Pass the environment through untouched (PATH, GOPATH, GOPROXY, proxies) and only add what
+      // this build needs: a static binary, installed into a temporary directory.
+      env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin },
+    });
+  } catch (err) {
+    const required = err instanceof BuildFailedError ? /requires go >= ?([\d.]+)/.exec(err.message) : null;
+    if (required?.[1]) throw new MissingPrerequisiteError(goMessage(required[1], goVersion, hint));
+    throw err;
+  }
+}
+
+async function requireGo(hint = cliGoHint): Promise<string> {
   const out = await probe('go', ['env', 'GOVERSION']);
-  if (out === null) throw new MissingPrerequisiteError(goMessage(GO_MINIMUM, undefined));
+  if (out === null) throw new MissingPrerequisiteError(goMessage(GO_MINIMUM, undefined, hint));
   const version = out.trim();
   // Go 1.21+ fetches the newer toolchain the CLI's go.mod asks for by itself; older Go cannot.
   const match = /^go(\d+)\.(\d+)/.exec(version);
   if (!match || Number(match[1]) * 1000 + Number(match[2]) < 1021) {
-    throw new MissingPrerequisiteError(goMessage(GO_MINIMUM, version || 'an unknown version'));
+    throw new MissingPrerequisiteError(goMessage(GO_MINIMUM, version || 'an unknown version', hint));
   }
   return version;
 }
 
-function goMessage(minimum: string, found: string | undefined): string {
+function goMessage(minimum: string, found: string | undefined, hint: string): string {
   const have = found === undefined ? '`go` is not on PATH' : `this machine has ${found}`;
-  return (
-    `The Temporal CLI is built from source and needs Go ≥ ${minimum}, but ${have}: install Go from ` +
-    'https://go.dev/dl/ or set TEMPORAL_CLI_PATH to an existing temporal binary.'
-  );
+  const instead = hint === cliGoHint ? ' or set TEMPORAL_CLI_PATH to an existing temporal binary' : '';
+  return `${hint} and needs Go ≥ ${minimum}, but ${have}: install Go from https://go.dev/dl/${instead}.`;
 }
 
 async function requireJavaAndMaven(): Promise<void> {
@@ -429,11 +507,19 @@ function progress(line: string): void {
 async function main(): Promise<void> {
   const config = bootConfig();
   const cacheDir = config.toolsCacheDir;
-  // Both at once: the Go build is CPU-bound and Maven mostly waits on the network.
-  const [cli, testServer] = await Promise.allSettled([
-    ensureTemporalCli({ cacheDir, ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}) }),
+  // The Go builds one after the other (CPU-bound), Maven beside them (it mostly waits on the network).
+  const goBuilds = ensureTemporalCli({ cacheDir, ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}) });
+  const [cli, testServer, cluster] = await Promise.allSettled([
+    goBuilds,
     ensureTestServer({ cacheDir, ...(config.temporal.testServerPath ? { testServerPath: config.temporal.testServerPath } : {}) }),
+    goBuilds.catch(() => undefined).then(() => ensureTemporalCluster({ cacheDir })),
   ]);
+  // Without the production server only `npm run cluster` and its test are out (the test says so when it skips).
+  if (cluster.status === 'rejected') {
+    const err: unknown = cluster.reason;
+    if (!(err instanceof MissingPrerequisiteError || err instanceof BuildFailedError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+  }
   let failed = false;
   for (const result of [cli, testServer]) {
     if (result.status === 'fulfilled') continue;
@@ -444,6 +530,7 @@ async function main(): Promise<void> {
   }
   if (cli.status === 'fulfilled') process.stdout.write(`TEMPORAL_CLI_PATH=${cli.value}\n`);
   if (testServer.status === 'fulfilled') process.stdout.write(`TEMPORAL_TEST_SERVER_PATH=${testServer.value}\n`);
+  if (cluster.status === 'fulfilled') process.stdout.write(`TEMPORAL_SERVER_DIR=${path.dirname(cluster.value.server)}\n`);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -3,106 +3,37 @@
  * the real dev server and PostgreSQL; the test speaks HTTP only. The SLA policy is set to
  * seconds, so the escalations happen for real while the test watches.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from './harness/db.js';
+import { AppProcesses, eventually, waterPolicy } from './harness/system.js';
 import { devServerEnv } from './harness/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
-let base: string;
-let processEnv: NodeJS.ProcessEnv;
-const children = new Map<string, ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function launch(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: processEnv, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.set(name, child);
-  return child;
-}
-
-async function run(entry: string, args: string[]): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: processEnv, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  if (code !== 0) throw new Error(`${entry} exited with ${code}`);
-  return out.trim();
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, seconds = 30): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const tokens: Record<string, string> = {};
-async function call(method: string, path: string, username: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tokens[username]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: await res.json() };
-}
+let app: AppProcesses;
+const call = (...args: Parameters<AppProcesses['call']>) => app.call(...args);
 
 beforeAll(async () => {
   [env, database] = await Promise.all([devServerEnv(), freshDatabase()]);
   await seedDemo(database.db);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  processEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`,
-    PORT: String(port),
-    JWT_SECRET: randomUUID() + randomUUID(),
-    LOG_LEVEL: 'warn',
-  };
-  launch('worker', 'worker.ts');
-  launch('api', 'server.ts');
-  await eventually('/readyz', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 90);
-  for (const u of ['manager.zhou', 'frontdesk.li', 'dispatcher.zhang', 'tech.chen', 'tech.liu']) tokens[u] = await run('scripts/token.ts', [u]);
+  app = await AppProcesses.start({
+    databaseUrl: database.url,
+    temporalAddress: env.address,
+    users: ['manager.zhou', 'frontdesk.li', 'dispatcher.zhang', 'tech.chen', 'tech.liu'],
+  });
 });
 
 afterAll(async () => {
-  for (const child of children.values()) child.kill('SIGTERM');
-  await Promise.all([...children.values()].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
+  await app?.stop();
   await env?.teardown();
   await database?.drop();
 });
 
 describe('a leak reported through the API, end to end', () => {
   it('dispatches itself, escalates twice, survives a killed worker, goes round a rectification and closes with its whole timeline, which replays in the worker', async () => {
-    const policy = {
-      department: 'engineering',
-      respond: 'PT3S',
-      complete: 'PT10M',
-      revisit: 'PT10M',
-      escalation: [
-        { level: 1, after: 'PT0S', role: 'dispatcher' },
-        { level: 2, after: 'PT2S', role: 'manager' },
-        { level: 3, after: 'PT1H', role: 'director' },
-      ],
-    };
+    const policy = waterPolicy({ respond: 'PT3S', complete: 'PT10M', revisit: 'PT10M' }, ['PT0S', 'PT2S', 'PT1H']);
     expect((await call('PUT', '/v1/properties/harbour-view/sla-policies/water', 'manager.zhou', policy)).status).toBe(200);
 
     const created = await call('POST', '/v1/work-orders', 'frontdesk.li', {
@@ -131,11 +62,11 @@ describe('a leak reported through the API, end to end', () => {
     expect(overdue.json.items.map((o: { id: string }) => o.id)).toContain(id);
 
     // Kill the worker outright between level 1 and level 2, and start another.
-    const worker = children.get('worker')!;
+    const worker = app.children.get('worker')!;
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     await new Promise((r) => setTimeout(r, 2500));
-    launch('worker', 'worker.ts');
+    app.launch('worker', 'worker.ts');
 
     const level2 = await eventually('level 2', async () => {
       const r = await call('GET', `/v1/work-orders/${id}`, 'dispatcher.zhang');

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.js';
-import { ensureTemporalCli, ensureTestServer, MissingPrerequisiteError } from '../scripts/toolchain.js';
+import { ensureTemporalCli, ensureTemporalCluster, ensureTestServer, MissingPrerequisiteError, type TemporalClusterTools } from '../scripts/toolchain.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,6 +21,8 @@ declare module 'vitest' {
     testServer: string;
     workflowBundle: string;
     pgAdminUrl: string;
+    /** The production server's binaries, or why they could not be built (the cluster test then skips saying so). */
+    temporalCluster: TemporalClusterTools | { unavailable: string };
   }
 }
 
@@ -49,6 +51,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   }
   project.provide('temporalCli', temporalCli);
+  // Built by `npm run tools` before the tests; only a machine that cannot build it skips the cluster test.
+  project.provide(
+    'temporalCluster',
+    await ensureTemporalCluster({ cacheDir: config.toolsCacheDir }).catch((err: unknown) => ({
+      unavailable: err instanceof Error ? err.message : String(err),
+    })),
+  );
   project.provide('testServer', testServer);
 
   const scratch = await mkdtemp(path.join(tmpdir(), 'property-ops-test-'));

@@ -26,16 +26,6 @@ export async function buildWorkflowBundle(workflowsPath: string = workflowsModul
   return code;
 }
 
-/** The bundle of this build, built on first use and kept; a failed build is tried again next time. */
-export function cachedWorkflowBundle(): () => Promise<string> {
-  let bundle: Promise<string> | undefined;
-  return () =>
-    (bundle ??= buildWorkflowBundle().catch((err: unknown) => {
-      bundle = undefined;
-      throw err;
-    }));
-}
-
 /** A history to check: a name for the report and a way to read its JSON text when its turn comes. */
 export interface ReplaySource {
   name: string;

@@ -1,6 +1,7 @@
 /** Liveness and readiness: /readyz is 200 only when PostgreSQL, Temporal and a worker are all there. */
 import protos from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -17,6 +18,28 @@ async function probe(fn: () => Promise<string | undefined>): Promise<z.infer<typ
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message.split('\n')[0] : 'unreachable' };
   }
+}
+
+const probePaths = new Set(['/healthz', '/readyz']);
+
+/**
+ * Fastify's request logs, with probes at debug: they poll every few seconds, and at info
+ * they would bury everything else (the "is up" banner of `npm start` among it).
+ */
+export class ProbesAtDebugLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (!isProbe(request)) return super.incomingRequest(request, reply);
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error || !isProbe(request)) return super.requestCompleted(error, request, reply);
+    reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
+function isProbe(req: FastifyRequest): boolean {
+  return probePaths.has(req.url.split('?')[0] ?? '');
 }
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {

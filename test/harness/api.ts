@@ -6,7 +6,9 @@ import { TemporalPlanEngine } from '../../api/maintenance-plans/temporal-engine.
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername } from '../../db/reference.js';
+import { seedDemo } from '../../db/seed.js';
 import type { Role } from '../../domain/roles.js';
+import { freshDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -40,6 +42,21 @@ export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: str
     async close() {
       await app.close();
       await planEngine?.close();
+    },
+  };
+}
+
+/** A fresh database with the demo property seeded, and the API over it; close() drops both. */
+export async function seededTestApp(): Promise<TestApp & { database: TestDatabase }> {
+  const database = await freshDatabase();
+  await seedDemo(database.db);
+  const t = await testApp(database.db);
+  return {
+    ...t,
+    database,
+    async close() {
+      await t.close();
+      await database.drop();
     },
   };
 }
