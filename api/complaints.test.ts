@@ -1,37 +1,20 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, createProperty, createUnit, putComplaintPolicy, putSlaPolicy } from '../db/reference.js';
 import { demoComplaintPolicies, demoPolicies, seedDemo } from '../db/seed.js';
 import { testApp, type TestApp } from '../test/harness/api.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { processApiStack } from '../test/harness/process-api.js';
+import type { TestDatabase } from '../test/harness/db.js';
 import { eventually } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { workOrderWorker } from '../test/harness/work-orders.js';
 import { acceptUpdate, arriveUpdate, completeUpdate, revisitUpdate, workOrderWorkflowId } from '../workflows/work-order.contract.js';
 
 const HOUR = 3600_000;
 
+const stack = processApiStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
 let t: TestApp;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db);
-  running = worker.run();
-  t = await testApp(database.db, { temporal: env.client, taskQueue: worker.options.taskQueue });
-});
-afterAll(async () => {
-  await t?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, t } = stack));
 
 const noise = {
   propertyId: 'harbour-view',

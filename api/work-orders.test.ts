@@ -1,32 +1,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemo } from '../db/seed.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../test/harness/api.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { workOrderWorker } from '../test/harness/work-orders.js';
+import { processApiStack } from '../test/harness/process-api.js';
+import type { TestDatabase } from '../test/harness/db.js';
 
+const stack = processApiStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
 let t: TestApp;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db);
-  running = worker.run();
-  t = await testApp(database.db, { temporal: env.client, taskQueue: worker.options.taskQueue });
-});
-afterAll(async () => {
-  await t?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, t } = stack));
 
 const leak = {
   propertyId: 'harbour-view',

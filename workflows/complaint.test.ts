@@ -6,7 +6,7 @@ import { deliverNotificationsActivity } from '../activities/notifications.js';
 import { putComplaintPolicy } from '../db/reference.js';
 import { demoComplaintPolicies, seedDemo } from '../db/seed.js';
 import { childOrderInput, complaintStep, openComplaint, waitForComplaint } from '../test/harness/complaints.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
 import { eventually, saveFixture, updateFailure } from '../test/harness/processes.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, orderStep, recordingNotifier, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
@@ -88,10 +88,7 @@ describe('a complaint that goes to plan', () => {
     ]);
     expect(await h.result()).toEqual({ complaintId: closed.complaintId, status: 'closed', satisfaction: 5 });
 
-    const audit = await rows<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }>(
-      'SELECT action, actor_id, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
-      [h.workflowId],
-    );
+    const audit = await auditTrail(database, h.workflowId);
     expect(audit.map((a) => [a.action, a.from_status, a.to_status])).toEqual([
       ['receive', null, null],
       ['assign', 'received', 'assigned'],

@@ -79,12 +79,12 @@ export type WorkOrderIdentity = ReportIdentity;
 /** The work-order projection's changing part, written with every step; a field absent from a step keeps its column as it was. */
 export interface WorkOrderLive {
   status: WorkOrderStatus;
-  // Absent until set (none of them is ever unset): every step's record stays short.
+  // Absent until set, and counters absent while 0 (none of them ever goes back): every step's record stays short.
   assigneeId?: string;
   assigneeName?: string;
-  assignmentRound: number;
-  rectifications: number;
-  escalationLevel: number;
+  assignmentRound?: number;
+  rectifications?: number;
+  escalationLevel?: number;
   nextDeadline: number | null;
   satisfaction?: number;
   closedAt?: number;

@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, createProperty, putSlaPolicy } from '../db/reference.js';
 import { demoPolicies, seedDemo } from '../db/seed.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, openOrder, orderStep, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
@@ -89,10 +89,7 @@ describe('a repair order that goes to plan', () => {
     ]);
     expect(await h.result()).toEqual({ orderId: closed.orderId, status: 'closed', satisfaction: 5 });
 
-    const audit = await rows<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }>(
-      'SELECT action, actor_id, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
-      [h.workflowId],
-    );
+    const audit = await auditTrail(database, h.workflowId);
     expect(audit.map((a) => [a.action, a.from_status, a.to_status])).toEqual([
       ['receive', null, null],
       ['dispatch', 'received', 'dispatched'],

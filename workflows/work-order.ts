@@ -92,6 +92,7 @@ function workOrder(input: WorkOrderInput): WorkOrder {
     return { arrive: policy.arriveMs, complete: policy.completeMs, revisit: policy.revisitMs }[name];
   };
   const recording = { level: 0 };
+  const escalationLevel = () => Math.max(recording.level, ...state.escalations.map((e) => e.level));
   const p = createProcess({
     kind: 'work-order',
     noun: 'work order',
@@ -108,9 +109,10 @@ function workOrder(input: WorkOrderInput): WorkOrder {
     live: (view) => ({
       status: state.status,
       ...(state.assignee ? { assigneeId: state.assignee.id, assigneeName: state.assignee.name } : {}),
-      assignmentRound: state.assignmentRound,
-      rectifications: state.rectifications.count,
-      escalationLevel: Math.max(recording.level, ...state.escalations.map((e) => e.level)),
+      // A counter never goes back to 0, so while it is 0 its column needs no word.
+      ...(state.assignmentRound ? { assignmentRound: state.assignmentRound } : {}),
+      ...(state.rectifications.count ? { rectifications: state.rectifications.count } : {}),
+      ...(escalationLevel() ? { escalationLevel: escalationLevel() } : {}),
       nextDeadline: nextDeadline(view),
       ...(state.satisfaction !== undefined ? { satisfaction: state.satisfaction } : {}),
       ...(state.closedAt !== undefined ? { closedAt: state.closedAt } : {}),

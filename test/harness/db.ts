@@ -34,3 +34,12 @@ export async function freshDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** The audit trail of one process, oldest step first: what was done, by whom, from and to which status. */
+export async function auditTrail(database: TestDatabase, workflowId: string): Promise<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }[]> {
+  const { rows } = await database.pool.query<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }>(
+    'SELECT action, actor_id, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
+    [workflowId],
+  );
+  return rows;
+}
