@@ -8,8 +8,9 @@ export const outbox = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     propertyId: text('property_id'),
+    /** The step that owes it: `<workflowId>#<seq>`, e.g. `work-order:WO-20261121-0001#4`. */
     subject: text('subject').notNull(),
-    /** Makes a retried write land once: e.g. `work-order:WO-1/escalation/respond/2`. */
+    /** Makes a retried write land once: `<workflowId>#<seq>:<recipient>`, e.g. `work-order:WO-20261121-0001#4:staff:<id>`. */
     dedupeKey: text('dedupe_key').notNull(),
     recipientKind: text('recipient_kind').notNull(),
     recipientId: text('recipient_id'),
