@@ -6,13 +6,14 @@
  * reference data, and the API shape.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { getContact, saveContact, type Contact } from '../db/contacts.js';
 import { claimIdempotencyKey, requestHash } from '../db/work-orders.js';
 import type { StepOutcome } from '../workflows/shared/steps.js';
 import { requirePropertyAccess } from './auth.js';
-import { conflict, HttpProblem } from './errors.js';
+import { commonErrors, conflict, HttpProblem } from './errors.js';
 import { readVisible, withinDeadline } from './process-calls.js';
 
 /** One process kind as the API serves it. */
@@ -145,4 +146,15 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
   };
 
   return { readState, rowFor, propertyOf, read, ensureOpen, step, create };
+}
+
+/**
+ * The route options of a process's staff steps: its tag, the step's summary, the ID in the
+ * path, the step's body, and the process as it stands after the step in the reply (503 when
+ * no worker answers in time).
+ */
+export function stepRouteSchemas<P extends z.ZodType, R extends z.ZodType>(tag: string, params: P, reply: R) {
+  return <B extends z.ZodType>(summary: string, body: B) => ({
+    schema: { tags: [tag], summary, params, body, response: { 200: reply, ...commonErrors, 503: commonErrors[409] } },
+  });
 }

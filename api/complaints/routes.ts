@@ -43,7 +43,7 @@ import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type Wor
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
 import { processPlace } from '../process-calls.js';
-import { claimId, processResource } from '../process-resource.js';
+import { claimId, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
   addWorkOrderBody,
@@ -283,9 +283,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     return view(req, state, contact);
   };
 
-  const actionSchema = <B extends z.ZodType>(summary: string, body: B) => ({
-    schema: { tags: ['complaints'], summary, params: complaintParams, body, response: { 200: complaint, ...commonErrors, 503: commonErrors[409] } },
-  });
+  const actionSchema = stepRouteSchemas('complaints', complaintParams, complaint);
 
   app.post('/complaints/:id/assign', actionSchema('Give it to a department and a handler, or hand it on (recorded as a reassignment)', assignBody), async (req) => {
     const propertyId = await complaints.propertyOf(req, req.params.id);

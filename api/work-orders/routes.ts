@@ -30,7 +30,7 @@ import {
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace } from '../process-calls.js';
-import { processResource } from '../process-resource.js';
+import { processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, presentReport, summariseReport } from '../process-views.js';
 import {
   completeBody,
@@ -171,9 +171,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     const { state, contact } = await orders.step(req, id, update, args);
     return present(state, contact, req);
   };
-  const actionSchema = <B extends z.ZodType>(summary: string, body: B) => ({
-    schema: { tags: ['work-orders'], summary, params: orderParams, body, response: { 200: workOrder, ...commonErrors } },
-  });
+  const actionSchema = stepRouteSchemas('work-orders', orderParams, workOrder);
 
   app.post('/work-orders/:id/dispatch', actionSchema('Reassign by hand (dispatcher or above)', dispatchBody), async (req) => {
     const propertyId = await orders.propertyOf(req, req.params.id);
