@@ -145,7 +145,19 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
     return { id, replayed, state, contact };
   };
 
-  return { readState, rowFor, propertyOf, read, ensureOpen, step, create };
+  /** Reads and steps that answer with the process in the API's shape (`view`). */
+  const shownAs = <R>(view: (req: FastifyRequest, state: State, contact: Contact | undefined) => R | Promise<R>) => ({
+    read: async (req: FastifyRequest, id: string): Promise<R> => {
+      const { state, contact } = await read(req, id);
+      return view(req, state, contact);
+    },
+    step: async <Args>(req: FastifyRequest, id: string, update: UpdateDefinition<StepOutcome, [Args]>, args: Args): Promise<R> => {
+      const { state, contact } = await step(req, id, update, args);
+      return view(req, state, contact);
+    },
+  });
+
+  return { readState, rowFor, propertyOf, read, ensureOpen, step, create, shownAs };
 }
 
 /**

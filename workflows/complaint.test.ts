@@ -6,7 +6,7 @@ import { deliverNotificationsActivity } from '../activities/notifications.js';
 import { putComplaintPolicy } from '../db/reference.js';
 import { demoComplaintPolicies, seedDemo } from '../db/seed.js';
 import { childOrderInput, complaintStep, openComplaint, waitForComplaint } from '../test/harness/complaints.js';
-import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, freshDatabase, outboxOf, type TestDatabase } from '../test/harness/db.js';
 import { eventually, saveFixture, updateFailure } from '../test/harness/processes.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, orderStep, recordingNotifier, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
@@ -109,8 +109,7 @@ describe('a complaint that goes to plan', () => {
     const answeredAfter = (projection!.responded_at as Date).getTime() - (projection!.created_at as Date).getTime();
     expect(answeredAfter).toBeGreaterThanOrEqual(2 * HOUR);
     expect(answeredAfter).toBeLessThan(2 * HOUR + MIN);
-    const outbox = await rows<{ template: string; recipient_kind: string }>('SELECT template, recipient_kind FROM outbox WHERE subject LIKE $1 ORDER BY id', [`${h.workflowId}#%`]);
-    expect(outbox).toEqual([
+    expect(await outboxOf(database, h.workflowId)).toEqual([
       // The property management department (the director and the project manager) learns of it at once.
       { template: 'complaint.received', recipient_kind: 'staff' },
       { template: 'complaint.received', recipient_kind: 'staff' },

@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, createProperty, putSlaPolicy } from '../db/reference.js';
 import { demoPolicies, seedDemo } from '../db/seed.js';
-import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, freshDatabase, outboxOf, type TestDatabase } from '../test/harness/db.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, openOrder, orderStep, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
@@ -81,12 +81,9 @@ describe('a repair order that goes to plan', () => {
     expect(closed.status).toBe('closed');
     expect(closed.satisfaction).toBe(5);
     expect(closed.escalations).toEqual([]);
-    expect(closed.deadlines.map((d) => [d.name, d.met])).toEqual([
-      ['respond', true],
-      ['arrive', true],
-      ['complete', true],
-      ['revisit', true],
-    ]);
+    // Every clock was met: none missed, none still running.
+    expect(closed.deadlines.filter((d) => d.met !== true)).toEqual([]);
+    expect(closed.deadlines.map((d) => d.name)).toEqual(['respond', 'arrive', 'complete', 'revisit']);
     expect(await h.result()).toEqual({ orderId: closed.orderId, status: 'closed', satisfaction: 5 });
 
     const audit = await auditTrail(database, h.workflowId);
@@ -103,8 +100,7 @@ describe('a repair order that goes to plan', () => {
 
     const [projection] = await rows<{ status: string; satisfaction: number; next_deadline: Date | null }>('SELECT status, satisfaction, next_deadline FROM work_orders WHERE workflow_id = $1', [h.workflowId]);
     expect(projection).toMatchObject({ status: 'closed', satisfaction: 5, next_deadline: null });
-    const outbox = await rows<{ template: string; recipient_kind: string }>('SELECT template, recipient_kind FROM outbox WHERE subject LIKE $1 ORDER BY id', [`${h.workflowId}#%`]);
-    expect(outbox).toEqual([
+    expect(await outboxOf(database, h.workflowId)).toEqual([
       { template: 'work-order.assigned', recipient_kind: 'staff' },
       { template: 'work-order.completed', recipient_kind: 'reporter' },
       { template: 'work-order.closed', recipient_kind: 'reporter' },

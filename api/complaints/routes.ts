@@ -2,7 +2,6 @@
  * Complaints: register (idempotent), read with timeline, escalations and repair-order
  * progress, list from the projection, statistics, and every staff step as a workflow update.
  */
-import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -38,7 +37,6 @@ import {
   withdrawUpdate,
   type ComplaintState,
 } from '../../workflows/complaint.contract.js';
-import type { StepOutcome } from '../../workflows/shared/steps.js';
 import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
@@ -146,6 +144,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     const rows = await getWorkOrderRows(db, state.workOrders.map((o) => o.orderId));
     return present(state, contact, new Map(rows.map((r) => [r.id, r])), req);
   };
+  const shown = complaints.shownAs(view);
 
   app.post(
     '/complaints',
@@ -211,19 +210,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const q = req.query;
       if (q.propertyId) requirePropertyAccess(req, q.propertyId);
-      const page = await listComplaints(db, {
-        propertyIds: visibleProperties(req),
-        propertyId: q.propertyId,
-        status: q.status,
-        category: q.category,
-        priority: q.priority,
-        channel: q.channel,
-        handlerId: q.handlerId,
-        overdue: q.overdue,
-        escalated: q.escalated,
-        limit: q.limit,
-        cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
-      });
+      const page = await listComplaints(db, { ...q, propertyIds: visibleProperties(req), cursor: q.cursor ? decodeCursor(q.cursor) : undefined });
       return { items: page.items.map(summarise), nextCursor: page.next ? encodeCursor(page.next) : null };
     },
   );
@@ -272,16 +259,12 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const { state, contact } = await complaints.read(req, req.params.id);
-      return view(req, state, contact);
+      return shown.read(req, req.params.id);
     },
   );
 
-  /** Run a staff step; the reply is the complaint as it stands after it. */
-  const step = async <Args>(req: FastifyRequest, id: string, update: UpdateDefinition<StepOutcome, [Args]>, args: Args) => {
-    const { state, contact } = await complaints.step(req, id, update, args);
-    return view(req, state, contact);
-  };
+  // A staff step answers with the complaint as it stands after it.
+  const { step } = shown;
 
   const actionSchema = stepRouteSchemas('complaints', complaintParams, complaint);
 

@@ -1,5 +1,4 @@
 /** Repair and service requests: create (idempotent), read, list, and every staff step as a workflow update. */
-import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,7 +6,6 @@ import type { Contact } from '../../db/contacts.js';
 import { getSlaPolicy, listStaff } from '../../db/reference.js';
 import { allocateWorkOrderId, getWorkOrderRow, listWorkOrders, type WorkOrderRow } from '../../db/work-orders.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
-import type { StepOutcome } from '../../workflows/shared/steps.js';
 import type { workOrderWorkflow } from '../../workflows/work-order.js';
 import {
   acceptUpdate,
@@ -89,6 +87,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     row: (id) => getWorkOrderRow(db, id),
     final: finalWorkOrderStatuses,
   });
+  const shown = orders.shownAs((req, state, contact) => present(state, contact, req));
 
   app.post(
     '/work-orders',
@@ -143,16 +142,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const q = req.query;
       if (q.propertyId) requirePropertyAccess(req, q.propertyId);
-      const page = await listWorkOrders(db, {
-        propertyIds: visibleProperties(req),
-        propertyId: q.propertyId,
-        status: q.status,
-        category: q.category,
-        assigneeId: q.assigneeId,
-        overdue: q.overdue,
-        limit: q.limit,
-        cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
-      });
+      const page = await listWorkOrders(db, { ...q, propertyIds: visibleProperties(req), cursor: q.cursor ? decodeCursor(q.cursor) : undefined });
       return { items: page.items.map(summarise), nextCursor: page.next ? encodeCursor(page.next) : null };
     },
   );
@@ -161,16 +151,12 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     '/work-orders/:id',
     { schema: { tags: ['work-orders'], summary: 'One order: status, deadlines, escalations, rectifications, timeline', params: orderParams, response: { 200: workOrder, ...commonErrors } } },
     async (req) => {
-      const { state, contact } = await orders.read(req, req.params.id);
-      return present(state, contact, req);
+      return shown.read(req, req.params.id);
     },
   );
 
-  /** Run a staff step; the reply is the order as it stands after it. */
-  const step = async <Args>(req: FastifyRequest, id: string, update: UpdateDefinition<StepOutcome, [Args]>, args: Args) => {
-    const { state, contact } = await orders.step(req, id, update, args);
-    return present(state, contact, req);
-  };
+  // A staff step answers with the order as it stands after it.
+  const { step } = shown;
   const actionSchema = stepRouteSchemas('work-orders', orderParams, workOrder);
 
   app.post('/work-orders/:id/dispatch', actionSchema('Reassign by hand (dispatcher or above)', dispatchBody), async (req) => {

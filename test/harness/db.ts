@@ -43,3 +43,9 @@ export async function auditTrail(database: TestDatabase, workflowId: string): Pr
   );
   return rows;
 }
+
+/** The messages one process owed, in the order its steps wrote them: template and kind of recipient. */
+export async function outboxOf(database: TestDatabase, workflowId: string): Promise<{ template: string; recipient_kind: string }[]> {
+  const { rows } = await database.pool.query<{ template: string; recipient_kind: string }>('SELECT template, recipient_kind FROM outbox WHERE subject LIKE $1 ORDER BY id', [`${workflowId}#%`]);
+  return rows;
+}
