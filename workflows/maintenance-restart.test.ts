@@ -141,4 +141,61 @@ describe('a maintenance plan whose worker is down across three due times', () =>
     });
     for (const t of await tasks()) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
   });
+
+  it('under "latest only", starts only the latest of the occurrences missed while no worker ran and records the others as missed', async () => {
+    const manager = await actor(database.db, 'manager.zhou');
+    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
+    const anchor = Date.now() + 1_500;
+    const plan = await createPlan(
+      database.db,
+      'harbour-view',
+      {
+        name: 'Pump check, latest only (test)',
+        equipmentId: pump!.id,
+        equipmentKind: 'water_pump',
+        mode: 'fixed',
+        every: EVERY_S,
+        unit: 'seconds',
+        anchor: new Date(anchor),
+        opensBefore: 'PT0S',
+        overdueAfter: 'PT1M',
+        assignee: { department: 'engineering' },
+        templateCode: 'pump-monthly',
+        templateVersion: null,
+        catchUp: 'latest_only',
+        outOfServiceOnDefect: false,
+      },
+      manager,
+    );
+    type Row = TaskRow & { status: string; missed_reason: string | null };
+    const tasks = async () => (await database.pool.query<Row>('SELECT * FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
+    const first = await workOrderWorker(env, database.db);
+    const taskQueue = first.options.taskQueue;
+    const firstRun = first.run();
+    const handle = await env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue, args: [{ planId: plan.id }] });
+    await eventually(tasks, (r) => r.length === 1, 'the first task');
+    first.shutdown();
+    await firstRun;
+    await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 3_000));
+    const second = await workOrderWorker(env, database.db, { taskQueue });
+    await second.runUntil(async () => {
+      const upTo = (r: Row[]) => r.filter((t) => t.nominal_due.getTime() <= anchor + 3 * EVERY_S * 1_000);
+      const caught = await eventually(
+        async () => upTo(await tasks()),
+        (r) => r.length === 4 && r.slice(1, 3).every((t) => t.status === 'missed'),
+        'two occurrences missed and the latest started',
+        (r) => `${r?.map((t) => t.status).join(', ')}`,
+      );
+      expect(caught.slice(1).map((t) => [t.status === 'missed', t.late])).toEqual([
+        [true, true],
+        [true, true],
+        [false, true],
+      ]);
+      expect(caught[1]!.missed_reason).toMatch(/latest occurrence only/);
+      await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      await handle.result();
+    });
+    for (const t of await tasks()) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
+  });
 });
