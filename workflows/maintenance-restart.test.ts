@@ -16,6 +16,8 @@ import { actor, workOrderWorker } from '../test/harness/work-orders.js';
 import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
 
 const EVERY_S = 4;
+/** How long a worker that comes back may take to catch up. */
+const RESTART_MS = 30_000;
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
@@ -72,7 +74,8 @@ describe('a maintenance plan whose worker is down across three due times', () =>
     await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 3_000));
     const second = await workOrderWorker(env, database.db, { taskQueue });
     await second.runUntil(async () => {
-      const caught = await eventually(async () => upTo(await tasks(), 3), (r) => r.length === 4, 'the three missed occurrences', (r) => `${r?.length} tasks`);
+      // A worker that comes back takes a few seconds to take over (sticky queue time-out, a busy machine).
+      const caught = await eventually(async () => upTo(await tasks(), 3), (r) => r.length === 4, 'the three missed occurrences', (r) => `${r?.length} tasks`, RESTART_MS);
       expect(caught.map((t) => t.late)).toEqual([false, true, true, true]);
     });
 
@@ -179,19 +182,18 @@ describe('a maintenance plan whose worker is down across three due times', () =>
     await new Promise((r) => setTimeout(r, 3 * EVERY_S * 1_000 + 3_000));
     const second = await workOrderWorker(env, database.db, { taskQueue });
     await second.runUntil(async () => {
-      const upTo = (r: Row[]) => r.filter((t) => t.nominal_due.getTime() <= anchor + 3 * EVERY_S * 1_000);
+      // After the first task: the occurrences missed during the outage, then the one the plan caught up with.
+      const started = (r: Row[]) => r.findIndex((t, k) => k > 0 && t.status !== 'missed' && t.status !== 'scheduled');
       const caught = await eventually(
-        async () => upTo(await tasks()),
-        (r) => r.length === 4 && r.slice(1, 3).every((t) => t.status === 'missed'),
-        'two occurrences missed and the latest started',
+        tasks,
+        (r) => started(r) >= 3 && r.slice(1, started(r)).every((t) => t.status === 'missed'),
+        'the missed occurrences recorded and the latest started',
         (r) => `${r?.map((t) => t.status).join(', ')}`,
+        RESTART_MS,
       );
-      expect(caught.slice(1).map((t) => [t.status === 'missed', t.late])).toEqual([
-        [true, true],
-        [true, true],
-        [false, true],
-      ]);
-      expect(caught[1]!.missed_reason).toMatch(/latest occurrence only/);
+      // The latest is started (late or not, depending on how far past its due time the worker came back); the rest were missed.
+      expect(['open', 'assigned', 'in_progress']).toContain(caught[started(caught)]!.status);
+      expect(caught.slice(1, started(caught)).map((t) => t.missed_reason)).toEqual(caught.slice(1, started(caught)).map(() => 'the plan catches up with its latest occurrence only'));
       await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
       await handle.signal(planChangedSignal);
       await handle.result();

@@ -24,10 +24,16 @@ export async function saveFixture(handle: WorkflowHandle, kind: string, name: st
   await writeFile(path.join(fixturesRoot, kind, `${name}.json`), `${historyToJSON(history)}\n`);
 }
 
-/** Poll `read` until `predicate` holds (activities run asynchronously to the test). */
-export async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean, what: string, describe: (last: T | undefined) => string = () => ''): Promise<T> {
+/** Poll `read` until `predicate` holds (activities run asynchronously to the test), for `withinMs` at most. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  what: string,
+  describe: (last: T | undefined) => string = () => '',
+  withinMs = 5_000,
+): Promise<T> {
   let last: T | undefined;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < withinMs / 25; i++) {
     last = await read();
     if (predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 25));
