@@ -33,32 +33,38 @@ afterAll(async () => {
 
 type TaskRow = { workflow_id: string; late: boolean; nominal_due: Date };
 
+/** A pump plan every `every` seconds, its first occurrence `inMs` from now, tasks open at their due time. */
+async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest_only', inMs: number) {
+  const manager = await actor(database.db, 'manager.zhou');
+  const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
+  const anchor = Date.now() + inMs;
+  const plan = await createPlan(
+    database.db,
+    'harbour-view',
+    {
+      name,
+      equipmentId: pump!.id,
+      equipmentKind: 'water_pump',
+      mode: 'fixed',
+      every,
+      unit: 'seconds',
+      anchor: new Date(anchor),
+      opensBefore: 'PT0S',
+      overdueAfter: 'PT1M',
+      assignee: { department: 'engineering' },
+      templateCode: 'pump-monthly',
+      templateVersion: null,
+      catchUp,
+      outOfServiceOnDefect: false,
+    },
+    manager,
+  );
+  return { manager, anchor, plan };
+}
+
 describe('a maintenance plan whose worker is down across three due times', () => {
   it('starts each of the three missed occurrences once, flagged late, when a worker returns, and none again after a second restart', async () => {
-    const manager = await actor(database.db, 'manager.zhou');
-    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
-    const anchor = Date.now() + 2_000;
-    const plan = await createPlan(
-      database.db,
-      'harbour-view',
-      {
-        name: 'Pump check every few seconds (test)',
-        equipmentId: pump!.id,
-        equipmentKind: 'water_pump',
-        mode: 'fixed',
-        every: EVERY_S,
-        unit: 'seconds',
-        anchor: new Date(anchor),
-        opensBefore: 'PT0S',
-        overdueAfter: 'PT1M',
-        assignee: { department: 'engineering' },
-        templateCode: 'pump-monthly',
-        templateVersion: null,
-        catchUp: 'all',
-        outOfServiceOnDefect: false,
-      },
-      manager,
-    );
+    const { manager, anchor, plan } = await secondsPlan('Pump check every few seconds (test)', EVERY_S, 'all', 2_000);
     const tasks = async () => (await database.pool.query<TaskRow>('SELECT workflow_id, late, nominal_due FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
     const upTo = (rows: TaskRow[], n: number) => rows.filter((t) => t.nominal_due.getTime() <= anchor + n * EVERY_S * 1_000);
 
@@ -93,30 +99,7 @@ describe('a maintenance plan whose worker is down across three due times', () =>
   });
 
   it('records the occurrences of a pause as skipped with its reason, and applies an edit from the next occurrence', async () => {
-    const manager = await actor(database.db, 'manager.zhou');
-    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
-    const anchor = Date.now() + 1_500;
-    const plan = await createPlan(
-      database.db,
-      'harbour-view',
-      {
-        name: 'Pump check, paused (test)',
-        equipmentId: pump!.id,
-        equipmentKind: 'water_pump',
-        mode: 'fixed',
-        every: 3,
-        unit: 'seconds',
-        anchor: new Date(anchor),
-        opensBefore: 'PT0S',
-        overdueAfter: 'PT1M',
-        assignee: { department: 'engineering' },
-        templateCode: 'pump-monthly',
-        templateVersion: null,
-        catchUp: 'all',
-        outOfServiceOnDefect: false,
-      },
-      manager,
-    );
+    const { manager, plan } = await secondsPlan('Pump check, paused (test)', 3, 'all', 1_500);
     type Row = TaskRow & { status: string; skipped_reason: string | null; plan_revision: number; overdue_at: Date };
     const tasks = async () => (await database.pool.query<Row>('SELECT * FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
     const worker = await workOrderWorker(env, database.db);
@@ -146,30 +129,7 @@ describe('a maintenance plan whose worker is down across three due times', () =>
   });
 
   it('under "latest only", starts only the latest of the occurrences missed while no worker ran and records the others as missed', async () => {
-    const manager = await actor(database.db, 'manager.zhou');
-    const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
-    const anchor = Date.now() + 1_500;
-    const plan = await createPlan(
-      database.db,
-      'harbour-view',
-      {
-        name: 'Pump check, latest only (test)',
-        equipmentId: pump!.id,
-        equipmentKind: 'water_pump',
-        mode: 'fixed',
-        every: EVERY_S,
-        unit: 'seconds',
-        anchor: new Date(anchor),
-        opensBefore: 'PT0S',
-        overdueAfter: 'PT1M',
-        assignee: { department: 'engineering' },
-        templateCode: 'pump-monthly',
-        templateVersion: null,
-        catchUp: 'latest_only',
-        outOfServiceOnDefect: false,
-      },
-      manager,
-    );
+    const { manager, plan } = await secondsPlan('Pump check, latest only (test)', EVERY_S, 'latest_only', 1_500);
     type Row = TaskRow & { status: string; missed_reason: string | null };
     const tasks = async () => (await database.pool.query<Row>('SELECT * FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [plan.id])).rows;
     const first = await workOrderWorker(env, database.db);
