@@ -5,7 +5,7 @@
  * the replay worker the audit replay check needs.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, DefaultLogger, TransportError, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
@@ -53,13 +53,33 @@ export async function testWorker(
   opts: Partial<WorkerOptions> & Pick<WorkerOptions, 'activities'>,
 ): Promise<Worker> {
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
-  return Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    ...(opts.workflowsPath ? {} : { workflowBundle: { codePath: inject('workflowBundle') } }),
-    ...opts,
-    taskQueue,
-  });
+  return withTransientRetry(() =>
+    Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      ...(opts.workflowsPath ? {} : { workflowBundle: { codePath: inject('workflowBundle') } }),
+      ...opts,
+      taskQueue,
+    }),
+  );
+}
+
+/**
+ * A worker describes its namespace when it is created. On a loaded CI machine the dev
+ * server's SQLite can cut that call short ("GetNamespace operation failed. Error
+ * interrupted", status Unavailable); three tries a second apart ride that out, and any
+ * other error, or a fourth failure, still fails the test.
+ */
+async function withTransientRetry<T>(create: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      const transient = error instanceof TransportError && /code: Unavailable/.test(error.message);
+      if (!transient || attempt > tries) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }
 
 /**
@@ -68,11 +88,13 @@ export async function testWorker(
  */
 export async function replayWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
   const bundlePath = inject('workflowBundle');
-  return Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue: replayTaskQueue(taskQueue),
-    activities: createReplayActivities({ workflowBundle: () => readFile(bundlePath, 'utf8') }),
-    maxConcurrentActivityTaskExecutions: 1,
-  });
+  return withTransientRetry(() =>
+    Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: replayTaskQueue(taskQueue),
+      activities: createReplayActivities({ workflowBundle: () => readFile(bundlePath, 'utf8') }),
+      maxConcurrentActivityTaskExecutions: 1,
+    }),
+  );
 }
