@@ -13,10 +13,16 @@ export const roles = [
 ] as const;
 export type Role = (typeof roles)[number];
 
-/** Who an action is attributed to: always taken from the verified token, never from a request body. */
+/** The role steps nobody took by hand are recorded under (SLA clocks, automatic dispatch); no token ever carries it. */
+export const systemRole = 'system';
+
+/**
+ * Who an action is attributed to: a staff member, always taken from the verified token and
+ * never from a request body, or the system itself for automatic steps.
+ */
 export interface Actor {
   id: string;
-  role: Role;
+  role: Role | typeof systemRole;
   name?: string;
 }
 

@@ -36,9 +36,10 @@ export async function freshDatabase(): Promise<TestDatabase> {
 }
 
 /** The audit trail of one process, oldest step first: what was done, by whom, from and to which status. */
-export async function auditTrail(database: TestDatabase, workflowId: string): Promise<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }[]> {
-  const { rows } = await database.pool.query<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }>(
-    'SELECT action, actor_id, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
+type AuditTrailRow = { action: string; actor_id: string; actor_role: string; from_status: string | null; to_status: string | null };
+export async function auditTrail(database: TestDatabase, workflowId: string): Promise<AuditTrailRow[]> {
+  const { rows } = await database.pool.query<AuditTrailRow>(
+    'SELECT action, actor_id, actor_role, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
     [workflowId],
   );
   return rows;
