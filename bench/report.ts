@@ -5,6 +5,7 @@ import type { MaintenanceResult } from './maintenance.js';
 import type { CpuProfileSummary } from './profile.js';
 import type { Op } from './orders.js';
 import type { Recorded, ReplayRate } from './replay.js';
+import type { RestartResult } from './restart.js';
 import { ratio, round } from './stats.js';
 import type { ThroughputSide } from './throughput.js';
 
@@ -19,6 +20,7 @@ export interface Results {
   throughput?: { real: Omit<ThroughputSide, 'workflowIds'>; bare: Omit<ThroughputSide, 'workflowIds'>; ratio: number | null };
   latency?: Omit<LatencyResult, 'workflowIds'>;
   escalation?: LagResult[];
+  restart?: RestartResult;
   maintenance?: MaintenanceResult;
   replay?: { real: ReplayRate; bare: ReplayRate; ratio: number | null };
   resources?: {
@@ -71,6 +73,12 @@ export function checkTargets(r: Omit<Results, 'targets'>): Target[] {
     targets.push({ name: `escalation lag p99 at ${e.openOrders} open vs bare`, target: '≤ 1.2 × bare', value: `${fmt(x, 2)} × (bare ${fmt(bare, 0)} ms)`, met: x === null ? null : x <= 1.2 });
     const wrong = e.real.integrity.lost + e.real.integrity.duplicated;
     targets.push({ name: `escalations lost or duplicated at ${e.openOrders} open`, target: '0', value: `${e.real.integrity.lost} lost, ${e.real.integrity.duplicated} duplicated`, met: wrong === 0 });
+  }
+  const rs = r.restart;
+  if (rs) {
+    const first = rs.real.killToFirstMs;
+    targets.push({ name: 'worker SIGKILL → first overdue escalation', target: '≤ 3 s', value: `${fmt(first, 0)} ms (bare ${fmt(rs.bare.killToFirstMs, 0)} ms)`, met: first === null ? false : first <= 3000 });
+    targets.push({ name: 'overdue escalations lost across a worker SIGKILL', target: '0', value: String(rs.real.lost), met: rs.real.lost === 0 });
   }
   const m = r.maintenance;
   if (m) {
@@ -139,6 +147,15 @@ export function markdown(r: Results): string {
       `${e.real.integrity.lost} / ${e.real.integrity.duplicated}`,
       `${e.bare.integrity.lost} / ${e.bare.integrity.duplicated}`,
       '',
+    ]);
+  }
+  const rs = r.restart;
+  if (rs) {
+    rows.push([
+      `Worker SIGKILL → first / last overdue escalation by the restarted worker (${rs.orders} orders due just after the kill; ms)`,
+      `${fmt(rs.real.killToFirstMs, 0)} / ${fmt(rs.real.killToLastMs, 0)}`,
+      `${fmt(rs.bare.killToFirstMs, 0)} / ${fmt(rs.bare.killToLastMs, 0)}`,
+      `${fmt(ratio(rs.real.killToFirstMs ?? NaN, rs.bare.killToFirstMs ?? NaN), 2)} ×`,
     ]);
   }
   const m = r.maintenance;
