@@ -35,6 +35,7 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 12h, 30m or 7d').default('12h'),
+  STAFF_STANDING_TTL_MS: z.coerce.number().int().min(0).max(5000).default(3000),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -63,7 +64,8 @@ export interface Config {
     apiKey?: string;
   };
   http: { host: string; port: number };
-  auth: { jwtSecret: string; tokenTtl: string };
+  /** `standingTtlMs`: how long a token subject's standing (active, role, memberships) is cached: at most 5 s. */
+  auth: { jwtSecret: string; tokenTtl: string; standingTtlMs: number };
   logLevel: (typeof logLevels)[number];
   /** Where the worker serves the Temporal SDK's Prometheus metrics (host:port), if anywhere. */
   workerMetricsAddress?: string;
@@ -179,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     http: { host: e.HOST, port: e.PORT },
-    auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL },
+    auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL, standingTtlMs: e.STAFF_STANDING_TTL_MS },
     logLevel: e.LOG_LEVEL,
     ...(e.WORKER_METRICS_ADDRESS ? { workerMetricsAddress: e.WORKER_METRICS_ADDRESS } : {}),
     dataDir,

@@ -43,7 +43,8 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
-  auth: { jwtSecret: string; tokenTtl: string };
+  /** `standingTtlMs`: how long a token subject's standing is cached (default 3 s; deactivation takes effect within it). */
+  auth: { jwtSecret: string; tokenTtl: string; standingTtlMs?: number };
   /** How long a request waits for a worker to answer a query or finish a step (default 20 s). */
   stepTimeoutMs?: number;
   /** How long a replay check waits for the replay worker's verdict (default 60 s). */
@@ -90,7 +91,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
+  await app.register(authPlugin, {
+    secret: deps.auth.jwtSecret,
+    tokenTtl: deps.auth.tokenTtl,
+    standing: { db: deps.db, ...(deps.auth.standingTtlMs !== undefined ? { ttlMs: deps.auth.standingTtlMs } : {}) },
+  });
   await app.register(healthRoutes);
   await registerMetrics(app, deps.db);
   await app.register(
