@@ -6,18 +6,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import type { ReplacementRule } from '../db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
+import { jsonSchemaTransform, validatorCompiler } from './boundary.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';

@@ -78,10 +78,10 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
   const rowFor = async (req: FastifyRequest, id: string): Promise<Row | undefined> => {
     const row = await spec.row(id);
     if (row) {
-      requirePropertyAccess(req, row.propertyId);
+      requirePropertyAccess(req, row.propertyId, `${spec.noun} ${id}`);
       return row;
     }
-    requirePropertyAccess(req, (await readState(id)).propertyId);
+    requirePropertyAccess(req, (await readState(id)).propertyId, `${spec.noun} ${id}`);
     return undefined;
   };
 
@@ -91,7 +91,7 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
   /** Row, live state and contact of one process, read at once; access settled first. */
   const read = async (req: FastifyRequest, id: string): Promise<{ row: Row | undefined; state: State; contact: Contact | undefined }> => {
     const contact = getContact(db, spec.workflowId(id));
-    const { row, state } = await readVisible(req, spec.row(id), readState(id));
+    const { row, state } = await readVisible(req, `${spec.noun} ${id}`, spec.row(id), readState(id));
     return { row, state, contact: await contact };
   };
 

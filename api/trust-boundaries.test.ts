@@ -127,3 +127,80 @@ describe('revocation', () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('hygiene at the boundary', () => {
+  const leak = {
+    propertyId: 'harbour-view',
+    location: { commonArea: 'Lobby, Building 1' },
+    category: 'water',
+    channel: 'phone',
+    description: 'Water dripping\u0000 from the lobby ceiling',
+    reporter: { name: 'Owner Lin', phone: '13800000102' },
+  };
+  const fieldsOf = (res: { json(): { fields?: { field: string }[] } }) => (res.json().fields ?? []).map((f) => f.field);
+
+  it('refuses NUL and other control characters in text with 400 naming the field, before anything is written', async () => {
+    const before = await database.pool.query('SELECT last_value FROM work_order_number_seq');
+    const order = await call('POST', '/v1/work-orders', 'frontdesk.li', leak);
+    expect([order.statusCode, fieldsOf(order)]).toEqual([400, ['body.description']]);
+    expect(order.json().message).toContain('control characters');
+    const reporter = await call('POST', '/v1/work-orders', 'frontdesk.li', { ...leak, description: 'ok', reporter: { name: 'Owner\u001bLin' } });
+    expect([reporter.statusCode, fieldsOf(reporter)]).toEqual([400, ['body.reporter.name']]);
+    expect((await database.pool.query('SELECT last_value FROM work_order_number_seq')).rows[0]).toEqual(before.rows[0]);
+    const carriageReturn = await call('POST', '/v1/properties/harbour-view/buildings', 'admin', { name: 'Block\rC' });
+    expect([carriageReturn.statusCode, fieldsOf(carriageReturn)]).toEqual([400, ['body.name']]);
+    const query = await call('GET', '/v1/properties/harbour-view/staff?role=tech%00nician', 'admin');
+    expect([query.statusCode, fieldsOf(query)]).toEqual([400, ['querystring.role']]);
+  });
+
+  it('keeps newlines and tabs in text', async () => {
+    const res = await call('POST', '/v1/properties', 'admin', { id: 'tab-court', name: 'Tab\tCourt', kind: 'residential', address: '1 Quay Road\nHarbour District' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ name: 'Tab\tCourt', address: '1 Quay Road\nHarbour District' });
+  });
+
+  it('answers 400 to re-creating an existing property with a NUL in its name', async () => {
+    const res = await call('POST', '/v1/properties', 'admin', { id: 'harbour-view', name: 'Harbour\u0000View', kind: 'residential' });
+    expect([res.statusCode, fieldsOf(res)]).toEqual([400, ['body.name']]);
+  });
+
+  it('caps policy durations at a year where a policy is stored', async () => {
+    const respond = 'PT1H';
+    const policy = { department: 'engineering', respond, complete: 'PT24H', revisit: 'PT48H', escalation: [{ level: 1, after: 'PT0S', role: 'dispatcher' }] };
+    const huge = await call('PUT', '/v1/properties/harbour-view/sla-policies/water', 'admin', { ...policy, respond: 'P99999999D' });
+    expect([huge.statusCode, fieldsOf(huge)]).toEqual([400, ['body.respond']]);
+    const overAYear = await call('PUT', '/v1/properties/harbour-view/sla-policies/water', 'admin', { ...policy, complete: 'P366D' });
+    expect([overAYear.statusCode, fieldsOf(overAYear)]).toEqual([400, ['body.complete']]);
+    expect((await call('GET', '/v1/properties/harbour-view/sla-policies/water', 'admin')).json().respond).toBe(respond);
+    expect((await call('PUT', '/v1/properties/harbour-view/sla-policies/water', 'admin', { ...policy, revisit: 'P365D' })).statusCode).toBe(200);
+    const complaint = await call('PUT', '/v1/properties/harbour-view/complaint-policies/normal', 'admin', {
+      respond: 'PT24H',
+      resolve: 'P99999999D',
+      revisit: 'P3D',
+      escalation: [{ level: 1, after: 'PT0S', role: 'dispatcher' }],
+    });
+    expect([complaint.statusCode, fieldsOf(complaint)]).toEqual([400, ['body.resolve']]);
+  });
+
+  it('bounds the dates of a statistics query', async () => {
+    const res = await call('GET', '/v1/complaints/stats?propertyId=harbour-view&from=0001-01-01&to=9999-12-31', 'admin');
+    expect([res.statusCode, fieldsOf(res).sort()]).toEqual([400, ['querystring.from', 'querystring.to']]);
+    expect((await call('GET', '/v1/complaints/stats?propertyId=harbour-view&from=2026-01-01&to=2026-02-01', 'admin')).statusCode).toBe(200);
+  });
+
+  it('answers 400 naming the body to JSON nested 10,000 levels deep', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const res = await t.app.inject({ method: 'POST', url: '/v1/audit/replay', headers: { ...(await t.as('admin')), 'content-type': 'application/json' }, payload: `{"history":${deep}}` });
+    expect([res.statusCode, fieldsOf(res)]).toEqual([400, ['body.history']]);
+  });
+
+  it('says in the OpenAPI document that request text refuses control characters', async () => {
+    const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    const spec = doc.json();
+    const body = spec.paths['/v1/work-orders'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.description.pattern).toBe('^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F]*$');
+    expect(new RegExp(body.properties.description.pattern).test('line one\nline\ttwo')).toBe(true);
+    expect(new RegExp(body.properties.description.pattern).test('nul\u0000')).toBe(false);
+  });
+});
