@@ -57,6 +57,9 @@ export async function claimId(req: FastifyRequest, scope: string, request: unkno
   return { id: claim.resourceId, replayed: !claim.fresh };
 }
 
+/** The longest a create waits for Temporal to confirm a start before answering 503. */
+const startTimeoutMs = 5000;
+
 /** The API side of a process kind. */
 export function processResource<W extends ProcessWorkflow, State extends { propertyId: string }, Row extends { propertyId: string; status: string }>(
   app: FastifyInstance,
@@ -124,13 +127,16 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
     const workflowId = spec.workflowId(id);
     if (o.contact) await saveContact(db, workflowId, o.propertyId, o.contact);
     try {
-      await temporal.workflow.start<(input: Parameters<W>[0]) => ReturnType<W>>(spec.workflowType, {
-        workflowId,
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      // Bounded: with Temporal down the caller gets a fast 503 and retries with the same key, landing on this ID.
+      await withinDeadline(temporal, Math.min(waitMs, startTimeoutMs), `${spec.noun} ${id}`, 'Temporal did not confirm the start in time; retry with the same Idempotency-Key', () =>
+        temporal.workflow.start<(input: Parameters<W>[0]) => ReturnType<W>>(spec.workflowType, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
     } catch (err) {
       // A retry of a create whose process already finished: leave it alone, never a second run.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;

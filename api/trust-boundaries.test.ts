@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenClaims } from './auth.js';
+import { createDb } from '../db/index.js';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
 import { testApp, type TestApp } from '../test/harness/api.js';
@@ -128,15 +129,17 @@ describe('revocation', () => {
   });
 });
 
+const order = {
+  propertyId: 'harbour-view',
+  location: { commonArea: 'Lobby, Building 1' },
+  category: 'water',
+  channel: 'phone',
+  description: 'Water dripping from the lobby ceiling',
+  reporter: { name: 'Owner Lin', phone: '13800000102' },
+};
+
 describe('hygiene at the boundary', () => {
-  const leak = {
-    propertyId: 'harbour-view',
-    location: { commonArea: 'Lobby, Building 1' },
-    category: 'water',
-    channel: 'phone',
-    description: 'Water dripping\u0000 from the lobby ceiling',
-    reporter: { name: 'Owner Lin', phone: '13800000102' },
-  };
+  const leak = { ...order, description: 'Water dripping\u0000 from the lobby ceiling' };
   const fieldsOf = (res: { json(): { fields?: { field: string }[] } }) => (res.json().fields ?? []).map((f) => f.field);
 
   it('refuses NUL and other control characters in text with 400 naming the field, before anything is written', async () => {
@@ -202,5 +205,31 @@ describe('hygiene at the boundary', () => {
     expect(body.properties.description.pattern).toBe('^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F]*$');
     expect(new RegExp(body.properties.description.pattern).test('line one\nline\ttwo')).toBe(true);
     expect(new RegExp(body.properties.description.pattern).test('nul\u0000')).toBe(false);
+  });
+});
+
+describe('dependencies down', () => {
+  it('answers 503 with Retry-After, fast, when PostgreSQL cannot be reached', async () => {
+    const unreachable = createDb('postgres://postgres:x@127.0.0.1:1/nowhere', { connectTimeoutMs: 1000 });
+    const down = await testApp(unreachable.db);
+    try {
+      const token = down.bearer({ sub: '00000000-0000-4000-8000-000000000001', username: 'admin', name: 'Admin', role: 'admin', properties: [] });
+      const started = Date.now();
+      const res = await down.app.inject({ method: 'GET', url: '/v1/properties', headers: token });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect([res.statusCode, res.headers['retry-after'], res.json().error]).toEqual([503, '5', 'unavailable']);
+      expect(res.json().message).toContain('PostgreSQL');
+    } finally {
+      await down.close();
+      await unreachable.close();
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when Temporal cannot be reached', async () => {
+    const token = await t.as('frontdesk.li');
+    const started = Date.now();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/work-orders', headers: { ...token, 'idempotency-key': 'temporal-down-1' }, payload: { ...order, description: 'Temporal is down' } });
+    expect([res.statusCode, res.headers['retry-after']]).toEqual([503, '5']);
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 });
