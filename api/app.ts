@@ -13,6 +13,7 @@ import type { ReplacementRule } from '../db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
 import { jsonSchemaTransform, validatorCompiler } from './boundary.js';
+import { defaultRateLimits, limitsPlugin, type RateLimits } from './limits.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** Starts, tells and retires the workflow of each maintenance plan (see maintenance-plans/engine.ts); without it plan writes answer 503. */
   planEngine?: PlanEngine;
+  /** Requests a minute per address, per token and on expensive routes, and the replay queue's size (defaults in limits.ts). */
+  limits?: RateLimits;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
 }
@@ -91,11 +94,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokenTtl: deps.auth.tokenTtl,
     standing: { db: deps.db, ...(deps.auth.standingTtlMs !== undefined ? { ttlMs: deps.auth.standingTtlMs } : {}) },
   });
+  await app.register(limitsPlugin, deps.limits ?? defaultRateLimits);
   await app.register(healthRoutes);
   await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
+      v1.addHook('onRequest', (req, reply) => app.limitByToken(req, reply));
       await v1.register(propertyRoutes);
       await v1.register(staffRoutes);
       await v1.register(slaPolicyRoutes);

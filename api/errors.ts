@@ -89,7 +89,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
     }
     if (err instanceof HttpProblem) {
-      if (err.statusCode === 503) void reply.header('retry-after', String(retryAfterSeconds));
+      if ((err.statusCode === 503 || err.statusCode === 429) && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfterSeconds));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...err.extra });
     }
     const down = unavailableDependency(err);

@@ -2,12 +2,14 @@
  * Trust boundaries at the API (issue 14): memberships per property, revocation within
  * seconds, no existence leaks, and hygiene of what comes in.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RateLimits } from '../config.js';
 import type { TokenClaims } from './auth.js';
 import { createDb } from '../db/index.js';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { testApp, type TestApp } from '../test/harness/api.js';
+import { testApp, unlimited, type TestApp } from '../test/harness/api.js';
 import { eventually } from '../test/harness/processes.js';
 
 let database: TestDatabase;
@@ -231,5 +233,69 @@ describe('dependencies down', () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/work-orders', headers: { ...token, 'idempotency-key': 'temporal-down-1' }, payload: { ...order, description: 'Temporal is down' } });
     expect([res.statusCode, res.headers['retry-after']]).toEqual([503, '5']);
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
+
+describe('limits', () => {
+  const limited = async (limits: Partial<RateLimits>) =>
+    testApp(database.db, { limits: { ...unlimited, ...limits }, replayTimeoutMs: 1500 });
+
+  it('answers 429 with its headers past the per-token limit, and another token is unaffected', async () => {
+    const app = await limited({ perTokenPerMinute: 3 });
+    try {
+      const liu = await app.as('tech.liu');
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await app.app.inject({ method: 'GET', url: '/v1/properties', headers: liu })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      const over = await app.app.inject({ method: 'GET', url: '/v1/properties', headers: liu });
+      expect(over.headers).toMatchObject({ 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0' });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      expect(over.json().error).toBe('rate_limited');
+      expect((await app.app.inject({ method: 'GET', url: '/v1/properties', headers: await app.as('tech.chen') })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 429 past the per-address limit, with or without a token', async () => {
+    const app = await limited({ perAddressPerMinute: 2 });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await app.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.7' })).statusCode);
+      expect(codes).toEqual([200, 200, 429]);
+      expect((await app.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.8' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('limits statistics more strictly than other reads', async () => {
+    const app = await limited({ expensivePerMinute: 2, perTokenPerMinute: 100 });
+    try {
+      const admin = await app.as('admin');
+      const stats = async () => (await app.app.inject({ method: 'GET', url: '/v1/complaints/stats?propertyId=harbour-view', headers: admin })).statusCode;
+      expect([await stats(), await stats(), await stats()]).toEqual([200, 200, 429]);
+      expect((await app.app.inject({ method: 'GET', url: '/v1/properties', headers: admin })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 429 to a replay check when the replay queue is full', async () => {
+    const app = await limited({ replayQueue: 1 });
+    try {
+      const history = JSON.parse(await readFile('test/fixtures/histories/work-order/cancelled.json', 'utf8')) as object;
+      const admin = await app.as('admin');
+      const replay = () => app.app.inject({ method: 'POST', url: '/v1/audit/replay', headers: admin, payload: { history } });
+      const first = replay();
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await replay();
+      expect([second.statusCode, second.json().error]).toEqual([429, 'rate_limited']);
+      expect(second.headers['retry-after']).toBeDefined();
+      // The first waited its turn for a replay worker this test does not run: 503 at its deadline.
+      expect((await first).statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import type { RateLimits } from '../../api/limits.js';
 import { TemporalPlanEngine } from '../../api/maintenance-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
@@ -21,19 +22,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Limits no test reaches by accident (every injected request comes from one address); limit tests pass their own. */
+export const unlimited: RateLimits = { perAddressPerMinute: 1_000_000, perTokenPerMinute: 1_000_000, expensivePerMinute: 1_000_000, replayQueue: 1000 };
+
 /**
  * Build the API. Without `temporal`, the client is lazy and never connects: enough for
  * routes that only touch PostgreSQL.
  */
 export async function testApp(
   db: Db,
-  opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number; standingTtlMs?: number } = {},
+  opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number; standingTtlMs?: number; limits?: RateLimits } = {},
 ): Promise<TestApp> {
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const taskQueue = opts.taskQueue ?? 'unused';
   // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
   const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
-  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h', ...(opts.standingTtlMs !== undefined ? { standingTtlMs: opts.standingTtlMs } : {}) }, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
+  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h', ...(opts.standingTtlMs !== undefined ? { standingTtlMs: opts.standingTtlMs } : {}) }, limits: opts.limits ?? unlimited, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   const as = async (username: string) => {
