@@ -78,9 +78,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Property Ops API',
         version: '0.1.0',
-        description: 'Closed-loop property-management processes (repairs, complaints, maintenance, emergencies) as durable workflows.',
+        description: [
+          'Closed-loop property-management processes (repairs, complaints, maintenance, emergencies) as durable workflows.',
+          '',
+          'Every path answers a method it does not list with 405 Method Not Allowed and an `Allow` header naming the methods it has (the `MethodNotAllowed` response).',
+          'Every route may answer 429 (a rate limit; `Retry-After` and `x-ratelimit-*` headers) and 503 (PostgreSQL or Temporal unavailable; `Retry-After`).',
+        ].join('\n'),
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        responses: {
+          MethodNotAllowed: {
+            description: 'The path exists but not with this method',
+            headers: { Allow: { description: 'the methods the path has, such as "GET, HEAD, POST"', schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
+        },
+      },
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,

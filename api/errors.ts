@@ -70,10 +70,35 @@ interface PgError {
   constraint?: string;
 }
 
-/** Install the single error handler: 4xx say what is wrong, 5xx say nothing about internals. */
+/** A route's path pattern (`/v1/properties/:propertyId`) as a regular expression over concrete paths. */
+function pathPattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Install the single error handler: 4xx say what is wrong, 5xx say nothing about internals.
+ * A known path asked with a method it does not have is 405 with `Allow`; an unknown path 404.
+ */
 export function installErrorHandler(app: FastifyInstance): void {
+  const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const entry = routes.get(route.url) ?? { pattern: pathPattern(route.url), methods: new Set<string>() };
+    for (const m of [route.method].flat()) entry.methods.add(m);
+    routes.set(route.url, entry);
+  });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: 'not_found', message: `route ${req.method} ${req.url.split('?')[0]} not found` });
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = new Set([...routes.values()].filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+    if (allowed.size > 0) {
+      const allow = [...allowed].sort().join(', ');
+      void reply.status(405).header('allow', allow).send({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${path} (allowed: ${allow})` });
+      return;
+    }
+    void reply.status(404).send({ error: 'not_found', message: `route ${req.method} ${path} not found` });
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {

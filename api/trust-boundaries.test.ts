@@ -299,3 +299,19 @@ describe('limits', () => {
     }
   });
 });
+
+describe('methods', () => {
+  it('answers 405 with Allow to a method a known path does not have, and 404 to an unknown path', async () => {
+    const token = await t.as('admin');
+    const del = await t.app.inject({ method: 'DELETE', url: '/v1/properties/harbour-view', headers: token });
+    expect([del.statusCode, del.headers.allow, del.json().error]).toEqual([405, 'GET, HEAD', 'method_not_allowed']);
+    const put = await t.app.inject({ method: 'PUT', url: '/v1/work-orders', headers: token, payload: {} });
+    expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+    const slash = await t.app.inject({ method: 'PATCH', url: '/v1/properties/harbour-view/staff/00000000-0000-4000-8000-000000000000/', headers: token, payload: {} });
+    expect(slash.statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: '/v1/no-such-thing', headers: token })).statusCode).toBe(404);
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.components.responses.MethodNotAllowed.headers.Allow).toBeDefined();
+    expect(spec.info.description).toContain('405');
+  });
+});
