@@ -30,6 +30,7 @@ import { ensureTemporalCli, ensureTemporalCluster, TEMPORAL_SERVER_VERSION } fro
 import type { BareMessage } from './bare-activities.js';
 import { startReceiver, type Receiver } from './notifications.js';
 import { freePort, portOpen } from './ports.js';
+import { devServerWorkerHeartbeats } from '../temporal.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,6 +160,7 @@ async function startDevServer(dir: string, cli: string, cleanups: (() => Promise
         '--headless',
         '--log-level', 'error',
         ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+        ...devServerWorkerHeartbeats,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
