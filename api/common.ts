@@ -35,9 +35,10 @@ export const isoDuration = (examples: string[] = ['PT1H', 'PT30M', 'P2D']) =>
 
 /** Years a date in a query or body may name: wide enough for any installation date or report, narrow enough that no date sum overflows. */
 export const yearRange = { min: 1900, max: 2199 } as const;
+// Only a well-formed date is judged here: a malformed one already has its format's issue.
 const withinYears = (s: string) => {
-  const year = Number(s.slice(0, 4));
-  return year >= yearRange.min && year <= yearRange.max;
+  const year = /^(\d{4})-/.exec(s)?.[1];
+  return year === undefined || (Number(year) >= yearRange.min && Number(year) <= yearRange.max);
 };
 const yearsMessage = `must be between ${yearRange.min}-01-01 and ${yearRange.max}-12-31`;
 

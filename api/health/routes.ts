@@ -39,7 +39,8 @@ const millisOf = (t: { seconds?: unknown; nanos?: number | null } | null | undef
  * Undefined when a worker is polling `taskQueue` now, else why not. The server's poller list
  * keeps a worker for minutes after it died, so it is not trusted alone: a running worker
  * reports a heartbeat every few seconds (ListWorkers), and only a fresh one counts. A server
- * without worker heartbeats (UNIMPLEMENTED) falls back to pollers seen within `pollerFreshMs`.
+ * without worker heartbeats (UNIMPLEMENTED, or no worker listed) falls back to pollers seen
+ * within `pollerFreshMs`.
  */
 async function workerPollingNow(temporal: Client, taskQueue: string, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<string | undefined> {
   const namespace = temporal.options.namespace;
@@ -47,8 +48,11 @@ async function workerPollingNow(temporal: Client, taskQueue: string, within: <T>
     const res = await within(() => temporal.workflowService.listWorkers({ namespace, pageSize: 100, query: `TaskQueue = '${taskQueue.replaceAll("'", "''")}'` }));
     const now = Date.now();
     const running = protos.temporal.api.enums.v1.WorkerStatus.WORKER_STATUS_RUNNING;
-    const live = res.workersInfo.filter((w) => w.workerHeartbeat?.status === running && now - millisOf(w.workerHeartbeat.heartbeatTime) <= workerHeartbeatFreshMs);
-    return live.length > 0 ? undefined : `no worker of task queue ${taskQueue} has reported in the last ${workerHeartbeatFreshMs / 1000} s`;
+    // An empty list is a server that lists workers but records no heartbeats (or no worker ever): ask the pollers.
+    if (res.workersInfo.length > 0) {
+      const live = res.workersInfo.filter((w) => w.workerHeartbeat?.status === running && now - millisOf(w.workerHeartbeat.heartbeatTime) <= workerHeartbeatFreshMs);
+      return live.length > 0 ? undefined : `no worker of task queue ${taskQueue} has reported in the last ${workerHeartbeatFreshMs / 1000} s`;
+    }
   } catch (err) {
     if ((err as { code?: number }).code !== 12 /* UNIMPLEMENTED */) throw err;
   }
