@@ -16,9 +16,13 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** How long a request waits for a database connection before it fails (and the API answers 503). */
+export const defaultConnectTimeoutMs = 3000;
+
 /** Create a database handle for `url`. */
-export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+export function createDb(url: string, opts: { max?: number; connectTimeoutMs?: number } = {}): DbHandle {
+  // Bounded: with PostgreSQL down or unreachable a request fails fast rather than hanging on the pool.
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? defaultConnectTimeoutMs });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = drizzle(pool, { schema });

@@ -40,3 +40,15 @@ export const readOnlyRoles: readonly Role[] = ['auditor'];
 
 /** Escalation levels climb this ladder (supervisor → project manager → company). */
 export const escalationRoles: readonly Role[] = ['dispatcher', 'manager', 'director'];
+
+/**
+ * Roles a caller may give or manage at a property: an admin any; a director any but admin and
+ * director (only admins make directors); a manager only the property's own staff roles, never
+ * director, admin or auditor.
+ */
+export function grantableRoles(role: Role): readonly Role[] {
+  if (role === 'admin') return roles;
+  if (role === 'director') return roles.filter((r) => r !== 'admin' && r !== 'director');
+  if (role === 'manager') return roles.filter((r) => r !== 'admin' && r !== 'director' && r !== 'auditor');
+  return [];
+}
