@@ -1,4 +1,4 @@
-/** Migration 0008 moves each person's role and active flag onto every membership they hold. */
+/** The membership_role_active migration moves each person's role and active flag onto every membership they hold. */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,12 +11,14 @@ import { migrationsFolder, runMigrations } from './index.js';
 let database: TestDatabase;
 let before: string;
 
-/** A copy of the migrations folder holding only those before `tag`: the schema as it was. */
-async function migrationsBefore(tag: string): Promise<string> {
+/** A copy of the migrations folder holding only those before the one named `name` (whatever its number): the schema as it was. */
+async function migrationsBefore(name: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
   await mkdir(path.join(dir, 'meta'));
   const journal = JSON.parse(await readFile(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-  const entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag.startsWith(tag)));
+  const at = journal.entries.findIndex((e) => e.tag.replace(/^\d+_/, '') === name);
+  if (at < 0) throw new Error(`no migration named ${name}`);
+  const entries = journal.entries.slice(0, at);
   await writeFile(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
   for (const e of entries) await copyFile(path.join(migrationsFolder, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
   return dir;
@@ -24,7 +26,7 @@ async function migrationsBefore(tag: string): Promise<string> {
 
 beforeAll(async () => {
   database = await emptyDatabase();
-  before = await migrationsBefore('0008_');
+  before = await migrationsBefore('membership_role_active');
 });
 afterAll(async () => {
   await database?.drop();
