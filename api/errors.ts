@@ -44,7 +44,7 @@ export const retryAfterSeconds = 5;
 // Connection-level failures: SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down,
 // cannot connect now), 53300 (too many connections), and the socket errors node-postgres passes on.
 const pgDownCodes = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
-const pgDownMessages = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused/i;
+const pgDownMessages = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|Query read timeout/i;
 // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4): the Temporal frontend is down or unreachable.
 const temporalDownCodes = new Set([4, 14]);
 

@@ -252,6 +252,7 @@ describe('maintenance plans', () => {
 
   it.each([
     ['an interval of 0', { interval: { ...plan.interval, every: 0 } }, 'body.interval.every'],
+    ['an interval over ten years', { interval: { ...plan.interval, every: 121, unit: 'months' } }, 'body.interval.every'],
     ['a fixed plan without anchor', { interval: { mode: 'fixed', every: 1, unit: 'weeks' } }, 'body.interval.anchor'],
     ['an unknown unit', { interval: { ...plan.interval, unit: 'fortnights' } }, 'body.interval.unit'],
     ['a duration that is not ISO 8601', { window: { opensBefore: '1 day', overdueAfter: 'PT12H' } }, 'body.window.opensBefore'],

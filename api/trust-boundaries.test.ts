@@ -3,6 +3,7 @@
  * seconds, no existence leaks, and hygiene of what comes in.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimits } from '../config.js';
 import type { TokenClaims } from './auth.js';
@@ -190,6 +191,7 @@ describe('hygiene at the boundary', () => {
   it('bounds the dates of a statistics query', async () => {
     const res = await call('GET', '/v1/complaints/stats?propertyId=harbour-view&from=0001-01-01&to=9999-12-31', 'admin');
     expect([res.statusCode, fieldsOf(res).sort()]).toEqual([400, ['querystring.from', 'querystring.to']]);
+    expect(res.json().message).toContain('between 1900 and 2199');
     expect((await call('GET', '/v1/complaints/stats?propertyId=harbour-view&from=2026-01-01&to=2026-02-01', 'admin')).statusCode).toBe(200);
   });
 
@@ -211,19 +213,34 @@ describe('hygiene at the boundary', () => {
 });
 
 describe('dependencies down', () => {
-  it('answers 503 with Retry-After, fast, when PostgreSQL cannot be reached', async () => {
-    const unreachable = createDb('postgres://postgres:x@127.0.0.1:1/nowhere', { connectTimeoutMs: 1000 });
-    const down = await testApp(unreachable.db);
+  it('answers 503 with Retry-After, fast, when PostgreSQL refuses connections or hangs', async () => {
+    // A server that accepts connections and never answers: a hung PostgreSQL.
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const hungPort = (hung.address() as AddressInfo).port;
     try {
-      const token = down.bearer({ sub: '00000000-0000-4000-8000-000000000001', username: 'admin', name: 'Admin', role: 'admin', properties: [] });
-      const started = Date.now();
-      const res = await down.app.inject({ method: 'GET', url: '/v1/properties', headers: token });
-      expect(Date.now() - started).toBeLessThan(3000);
-      expect([res.statusCode, res.headers['retry-after'], res.json().error]).toEqual([503, '5', 'unavailable']);
-      expect(res.json().message).toContain('PostgreSQL');
+      for (const [what, url] of [
+        ['refused', 'postgres://postgres:x@127.0.0.1:1/nowhere'],
+        ['hung', `postgres://postgres:x@127.0.0.1:${hungPort}/nowhere`],
+      ] as const) {
+        const unreachable = createDb(url, { connectTimeoutMs: 1000 });
+        const down = await testApp(unreachable.db);
+        try {
+          const token = down.bearer({ sub: '00000000-0000-4000-8000-000000000001', username: 'admin', name: 'Admin', role: 'admin', properties: [] });
+          const started = Date.now();
+          const res = await down.app.inject({ method: 'GET', url: '/v1/properties', headers: token });
+          expect([what, Date.now() - started < 3000]).toEqual([what, true]);
+          expect([what, res.statusCode, res.headers['retry-after'], res.json().error]).toEqual([what, 503, '5', 'unavailable']);
+          expect(res.json().message).toContain('PostgreSQL');
+        } finally {
+          await down.close();
+          await unreachable.close();
+        }
+      }
     } finally {
-      await down.close();
-      await unreachable.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => hung.close(r));
     }
   });
 

@@ -19,10 +19,18 @@ export interface DbHandle {
 /** How long a request waits for a database connection before it fails (and the API answers 503). */
 export const defaultConnectTimeoutMs = 3000;
 
+/** How long a query may wait for PostgreSQL's answer: longer than any report, short of a hang when the server stops answering. */
+export const defaultQueryTimeoutMs = 60_000;
+
 /** Create a database handle for `url`. */
-export function createDb(url: string, opts: { max?: number; connectTimeoutMs?: number } = {}): DbHandle {
-  // Bounded: with PostgreSQL down or unreachable a request fails fast rather than hanging on the pool.
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? defaultConnectTimeoutMs });
+export function createDb(url: string, opts: { max?: number; connectTimeoutMs?: number; queryTimeoutMs?: number } = {}): DbHandle {
+  // Bounded: with PostgreSQL down, unreachable or hung a request fails rather than hanging on the pool.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? defaultConnectTimeoutMs,
+    query_timeout: opts.queryTimeoutMs ?? defaultQueryTimeoutMs,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = drizzle(pool, { schema });

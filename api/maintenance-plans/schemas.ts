@@ -11,6 +11,11 @@ import { cursorQuery, csv, isoSchema, limitQuery } from '../process-views.js';
 
 const windowDuration = isoDuration(['P3D', 'PT12H', 'PT30S']);
 
+// A month counts as its longest for the cap: a stored plan's next due time must stay a date the workflow can wait for.
+const unitMs: Record<(typeof intervalUnits)[number], number> = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 7 * 86_400_000, months: 31 * 86_400_000 };
+/** The longest interval a plan may have: ten years (inspections of lifts and pressure vessels run to five or ten). */
+const maxIntervalMs = 3720 * 86_400_000;
+
 export const intervalInput = z
   .object({
     mode: z.enum(planModes),
@@ -21,7 +26,8 @@ export const intervalInput = z
       .meta({ description: 'the first due time; required for a fixed plan, one interval from now by default for a floating one' }),
   })
   .strict()
-  .refine((i) => i.mode !== 'fixed' || i.anchor !== undefined, { message: 'is required for a fixed plan', path: ['anchor'] });
+  .refine((i) => i.mode !== 'fixed' || i.anchor !== undefined, { message: 'is required for a fixed plan', path: ['anchor'] })
+  .refine((i) => i.every * unitMs[i.unit] <= maxIntervalMs, { message: 'must come to at most 120 months of 31 days (3720 days, about ten years)', path: ['every'] });
 
 export const windowInput = z.object({ opensBefore: windowDuration, overdueAfter: windowDuration }).strict();
 

@@ -12,6 +12,13 @@ export interface TestDatabase extends DbHandle {
 
 /** Create `test_<random>` on the run's server, apply every migration, and hand it over. */
 export async function freshDatabase(): Promise<TestDatabase> {
+  const database = await emptyDatabase();
+  await runMigrations(database);
+  return database;
+}
+
+/** Create `test_<random>` on the run's server with no migration applied (for tests of a migration). */
+export async function emptyDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -21,7 +28,6 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = createDb(url.toString());
-  await runMigrations(handle);
   return {
     ...handle,
     url: url.toString(),
