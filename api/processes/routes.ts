@@ -9,10 +9,12 @@ import type { z } from 'zod';
 import { auditRowsFor } from '../../db/audit-trail.js';
 import { readOnlyRoles } from '../../domain/roles.js';
 import { commonErrors } from '../errors.js';
-import { processProblem } from '../process-calls.js';
+import { actorOf, requireRole } from '../auth.js';
+import { processProblem, withinDeadline } from '../process-calls.js';
+import { retryFailedStepsUpdate } from '../../workflows/shared/step-failures.js';
 import { openProcess, recordRead, type ProcessRef } from './access.js';
 import { maskPhonesIn, maskPhonesInHistoryJson } from './history.js';
-import { historyJson, processParams, processTimeline, runQuery } from './schemas.js';
+import { historyJson, processParams, processTimeline, retryStepBody, retryStepResult, runQuery } from './schemas.js';
 import { buildTimeline, compareWithAudit, linkAuditRows } from './timeline.js';
 
 export const processRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -93,6 +95,30 @@ export const processRoutes: FastifyPluginAsyncZod = async (app) => {
             .map((r) => ({ id: r.id, at: r.occurredAt.toISOString(), action: r.action, actor: { id: r.actorId, role: r.actorRole } })),
         },
       };
+    },
+  );
+
+  app.post(
+    '/processes/:workflowId/retry-step',
+    {
+      schema: {
+        tags: ['processes'],
+        summary: "Retry recording the steps of a process that the database refused, once the cause is fixed (admin); clears its needs-attention flag",
+        description:
+          'A process whose step could not be recorded (a value or a constraint the database refuses) is flagged `needsAttention` in its list and keeps running. ' +
+          'This writes every failed step again, oldest first; when all are written the flag clears. 409 when there is nothing to retry or a step is still refused (the flag stays).',
+        params: processParams,
+        body: retryStepBody,
+        response: { 200: retryStepResult, ...commonErrors },
+      },
+    },
+    async (req) => {
+      requireRole(req, ['admin'], 'retry a failed step');
+      const ref = await openProcess({ db, temporal }, req, req.params.workflowId);
+      const outcome = await withinDeadline(temporal, app.deps.stepTimeoutMs ?? 20_000, `process ${ref.workflowId}`, 'no worker answered in time; the retry may still be applied, read the process back before retrying', () =>
+        temporal.workflow.getHandle(ref.workflowId).executeUpdate(retryFailedStepsUpdate, { args: [{ actor: actorOf(req), ...(req.body?.reason ? { reason: req.body.reason } : {}) }] }),
+      );
+      return { workflowId: ref.workflowId, ...outcome };
     },
   );
 };

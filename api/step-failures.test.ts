@@ -1,0 +1,56 @@
+/**
+ * A process with a step the database refused, as the API shows it: flagged in its list
+ * (`?needsAttention=true`), and cleared by an admin's `POST /v1/processes/{id}/retry-step`.
+ */
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../test/harness/processes.js';
+import { processApiStack } from '../test/harness/process-api.js';
+import { openOrder } from '../test/harness/work-orders.js';
+
+const stack = processApiStack();
+
+const list = async (query: string, username = 'dispatcher.zhang') => {
+  const { t } = stack;
+  const res = await t.app.inject({ method: 'GET', url: `/v1/work-orders?${query}`, headers: await t.as(username) });
+  expect(res.statusCode).toBe(200);
+  return res.json<{ items: { id: string; needsAttention: boolean; description: string }[] }>().items;
+};
+
+describe('a process with a step the database refused', () => {
+  it('is listed under needsAttention=true until an admin retries the step, and only an admin may', async () => {
+    const { env, database, t } = stack;
+    // Started directly, past the API's own checks, as an older client or a stored value could.
+    const { taskQueue } = t.app.deps;
+    const h = await openOrder(env.client, taskQueue, database.db, { description: 'sink\u0000 blocked' });
+    const orderId = h.workflowId.slice('work-order:'.length);
+
+    const flagged = await eventually(
+      () => list('needsAttention=true'),
+      (items) => items.some((i) => i.id === orderId),
+      'the order in the needs-attention list',
+    );
+    expect(flagged.find((i) => i.id === orderId)).toMatchObject({ needsAttention: true, description: 'sink\uFFFD blocked' });
+    expect((await list('needsAttention=false')).map((i) => i.id)).not.toContain(orderId);
+
+    const url = `/v1/processes/${encodeURIComponent(h.workflowId)}/retry-step`;
+    const denied = await t.app.inject({ method: 'POST', url, headers: await t.as('dispatcher.zhang'), payload: {} });
+    expect(denied.statusCode).toBe(403);
+
+    const retried = await t.app.inject({ method: 'POST', url, headers: await t.as('admin'), payload: { reason: 'checked the description' } });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toMatchObject({ workflowId: h.workflowId, recorded: ['step.retried'] });
+    await eventually(
+      () => list('needsAttention=false'),
+      (items) => items.some((i) => i.id === orderId && !i.needsAttention),
+      'the order out of the needs-attention list',
+    );
+    expect((await list('needsAttention=true')).map((i) => i.id)).not.toContain(orderId);
+
+    const again = await t.app.inject({ method: 'POST', url, headers: await t.as('admin'), payload: {} });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'illegal_transition' });
+
+    const bad = await t.app.inject({ method: 'POST', url, headers: await t.as('admin'), payload: { reason: 'x', extra: 1 } });
+    expect(bad.statusCode).toBe(400);
+  });
+});
