@@ -13,6 +13,8 @@ import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, openOrder, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
 import { retryErrors, retryFailedStepsUpdate } from './shared/step-failures.js';
+import { openComplaint, waitForComplaint } from '../test/harness/complaints.js';
+import { withdrawUpdate } from './complaint.contract.js';
 import { cancelUpdate } from './work-order.contract.js';
 
 const MIN = 60_000;
@@ -159,5 +161,24 @@ describe('a step the database refuses', () => {
     await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
     await h.result();
     await saveFixture(h, 'work-order', 'constraint-failure-retried');
+  });
+
+  it('withdraws a complaint at once when the reason holds a NUL: the update answers, and the database agrees with the workflow', async () => {
+    const h = await openComplaint(env.client, worker.options.taskQueue, database.db);
+    await waitForComplaint(h, (c) => c.timeline.length > 0, 'the receipt');
+    const outcome = await h.executeUpdate(withdrawUpdate, { args: [{ actor: await as('frontdesk.li'), reason: 'resolved\u0000 between neighbours' }] });
+    expect(outcome).toMatchObject({ status: 'withdrawn', recorded: ['withdraw', 'step.failed'] });
+    const row = await eventually(
+      async () => (await rows<{ status: string; needs_attention: boolean }>('SELECT status, needs_attention FROM complaints WHERE workflow_id = $1', [h.workflowId]))[0],
+      (r) => r?.needs_attention === true,
+      'the flagged complaint',
+    );
+    expect(row.status).toBe('withdrawn');
+    const [audit] = await rows<{ reason: string }>("SELECT reason FROM audit_log WHERE subject = $1 AND action = 'withdraw'", [h.workflowId]);
+    expect(audit!.reason).toBe('resolved\uFFFD between neighbours');
+    // It ended, but stays open for the admin: a flagged process is not forgotten.
+    await h.executeUpdate(retryFailedStepsUpdate, { args: [{ actor: await as('admin') }] });
+    expect(await h.result()).toMatchObject({ status: 'withdrawn' });
+    await saveFixture(h, 'complaint', 'poison-withdraw-retried');
   });
 });
