@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -19,6 +20,7 @@ import type { ReplacementRule } from '../db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
+import { codecRoutes } from './codec/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
@@ -53,6 +55,10 @@ export interface AppDeps {
   planEngine?: PlanEngine;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
+  /** The codec payloads are sealed with (PAYLOAD_KEYS): histories are opened with it for export, timeline and the Web UI. */
+  payloadCodec?: PayloadCodec;
+  /** Browser origins (the Temporal Web UI's) allowed to call /codec. */
+  codecCorsOrigins?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -92,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
   await app.register(healthRoutes);
+  await app.register(codecRoutes, { prefix: '/codec', codec: deps.payloadCodec, origins: deps.codecCorsOrigins ?? [] });
   await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { auditRowsFor } from '../../db/audit-trail.js';
 import { readOnlyRoles } from '../../domain/roles.js';
 import { commonErrors } from '../errors.js';
+import { decodeSealedPayloads } from '../../payload-codec.js';
 import { actorOf, requireRole } from '../auth.js';
 import { processProblem, withinDeadline } from '../process-calls.js';
 import { retryFailedStepsUpdate } from '../../workflows/shared/step-failures.js';
@@ -22,7 +23,8 @@ export const processRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const fetchHistory = async (ref: ProcessRef) => {
     try {
-      return await temporal.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory();
+      // Sealed payloads (PAYLOAD_KEYS) are opened: the export and the timeline read as without a codec.
+      return await decodeSealedPayloads(await temporal.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory(), app.deps.payloadCodec);
     } catch (err) {
       throw processProblem(err, `process ${ref.workflowId}`) ?? err;
     }

@@ -1,5 +1,6 @@
 /** The API over a test database and Temporal client, with tokens for the demo staff. */
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { TemporalPlanEngine } from '../../api/maintenance-plans/temporal-engine.js';
@@ -23,12 +24,15 @@ export interface TestApp {
  * Build the API. Without `temporal`, the client is lazy and never connects: enough for
  * routes that only touch PostgreSQL.
  */
-export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number } = {}): Promise<TestApp> {
+export async function testApp(
+  db: Db,
+  opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number; payloadCodec?: PayloadCodec; codecCorsOrigins?: string[] } = {},
+): Promise<TestApp> {
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const taskQueue = opts.taskQueue ?? 'unused';
   // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
   const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
-  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
+  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}), ...(opts.payloadCodec ? { payloadCodec: opts.payloadCodec } : {}), ...(opts.codecCorsOrigins ? { codecCorsOrigins: opts.codecCorsOrigins } : {}) });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   return {
