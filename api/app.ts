@@ -98,7 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
   await app.register(healthRoutes);
-  await app.register(codecRoutes, { prefix: '/codec', codec: deps.payloadCodec, origins: deps.codecCorsOrigins ?? [] });
+  // Only with payload keys: without them nothing is sealed, and the API is as it was.
+  if (deps.payloadCodec) await app.register(codecRoutes, { prefix: '/codec', codec: deps.payloadCodec, origins: deps.codecCorsOrigins ?? [] });
   await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {

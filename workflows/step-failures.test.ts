@@ -173,7 +173,7 @@ describe('a step the database refuses', () => {
       (r) => r?.needs_attention === true,
       'the flagged complaint',
     );
-    expect(row.status).toBe('withdrawn');
+    expect(row?.status).toBe('withdrawn');
     const [audit] = await rows<{ reason: string }>("SELECT reason FROM audit_log WHERE subject = $1 AND action = 'withdraw'", [h.workflowId]);
     expect(audit!.reason).toBe('resolved\uFFFD between neighbours');
     // It ended, but stays open for the admin: a flagged process is not forgotten.

@@ -3,7 +3,7 @@
  * `POST /codec/decode` opens sealed payloads for people allowed to read every process's
  * history, `POST /codec/encode` seals payloads for an admin starting or signalling from the
  * UI. Bearer token as everywhere (the CLI's `--codec-auth`, the UI's forwarded token); CORS
- * only for the configured Web UI origins. Without payload keys both answer 503.
+ * only for the configured Web UI origins. Registered only when payload keys are configured.
  */
 import cors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -32,7 +32,7 @@ const toJson = (p: Payload): z.infer<typeof payloadJson> => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-export const codecRoutes: FastifyPluginAsyncZod<{ codec: PayloadCodec | undefined; origins: readonly string[] }> = async (app, { codec, origins }) => {
+export const codecRoutes: FastifyPluginAsyncZod<{ codec: PayloadCodec; origins: readonly string[] }> = async (app, { codec, origins }) => {
   await app.register(cors, {
     origin: [...origins],
     methods: ['POST'],
@@ -46,7 +46,6 @@ export const codecRoutes: FastifyPluginAsyncZod<{ codec: PayloadCodec | undefine
   });
 
   const run = (what: 'encode' | 'decode') => async (req: { body: z.infer<typeof payloadsBody> }) => {
-    if (!codec) throw new HttpProblem(503, 'unavailable', 'no payload keys are configured (PAYLOAD_KEYS): payloads are not encrypted, there is nothing to encode or decode');
     try {
       const out = await codec[what](req.body.payloads.map(fromJson));
       return { payloads: out.map(toJson) };
@@ -58,7 +57,7 @@ export const codecRoutes: FastifyPluginAsyncZod<{ codec: PayloadCodec | undefine
     tags: ['codec'],
     summary,
     body: payloadsBody,
-    response: { 200: payloadsBody, ...commonErrors, 503: commonErrors[400] },
+    response: { 200: payloadsBody, ...commonErrors },
   });
 
   // Decoding only reads: auditors may.

@@ -3,12 +3,14 @@
  * event history as `temporal workflow show --output json` writes it, and the same history as
  * readable steps joined with the audit log. Each read is itself written to the audit log.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { auditRowsFor } from '../../db/audit-trail.js';
 import { readOnlyRoles } from '../../domain/roles.js';
-import { commonErrors } from '../errors.js';
+import { commonErrors, HttpProblem } from '../errors.js';
 import { decodeSealedPayloads } from '../../payload-codec.js';
 import { actorOf, requireRole } from '../auth.js';
 import { processProblem, withinDeadline } from '../process-calls.js';
@@ -118,7 +120,16 @@ export const processRoutes: FastifyPluginAsyncZod = async (app) => {
       requireRole(req, ['admin'], 'retry a failed step');
       const ref = await openProcess({ db, temporal }, req, req.params.workflowId);
       const outcome = await withinDeadline(temporal, app.deps.stepTimeoutMs ?? 20_000, `process ${ref.workflowId}`, 'no worker answered in time; the retry may still be applied, read the process back before retrying', () =>
-        temporal.workflow.getHandle(ref.workflowId).executeUpdate(retryFailedStepsUpdate, { args: [{ actor: actorOf(req), ...(req.body?.reason ? { reason: req.body.reason } : {}) }] }),
+        temporal.workflow
+          .getHandle(ref.workflowId)
+          .executeUpdate(retryFailedStepsUpdate, { args: [{ actor: actorOf(req), ...(req.body?.reason ? { reason: req.body.reason } : {}) }] })
+          .catch((err: unknown) => {
+            // A workflow that records no steps (a maintenance plan, a replay check) has no such update.
+            if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.message.startsWith('No registered handler for update')) {
+              throw new HttpProblem(409, 'illegal_transition', `${ref.workflowId} is a ${ref.workflowType}, which records no steps: nothing to retry`, { status: ref.status });
+            }
+            throw err;
+          }),
       );
       return { workflowId: ref.workflowId, ...outcome };
     },
