@@ -476,11 +476,14 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       if (next === undefined) await condition(() => changes !== seen);
       else await condition(() => changes !== seen, Math.max(1, next - Date.now()));
     }
-    // A process with a step still unrecorded stays open for the admin's retry.
-    if (failed.length) await condition(() => failed.length === 0);
-    await condition(allHandlersFinished);
+    // A process with a step still unrecorded stays open for the admin's retry; the handler that
+    // took the last step may still be recording it, so its failure is waited for too.
+    const settled = () => allHandlersFinished() && failed.length === 0;
+    await condition(settled);
     await also();
     await Promise.all(deliveries);
+    // Steps recorded in the background (`also`) may have failed as well.
+    await condition(settled);
   };
 
   return {
