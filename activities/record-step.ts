@@ -103,7 +103,8 @@ function deliverForAWhile(db: Db, deliver: (input: { ids: number[] }) => Promise
 
 /** What a step that cannot be written leaves: the step, and the record of its failure. */
 export interface FailedStepInput<K extends ProcessKind> {
-  failed: StepInput<K>;
+  /** The step that could not be written; absent when what failed was another activity. */
+  failed?: StepInput<K>;
   /** The `step.failed` step: who/when/why, the needs-attention flag and the message to the dispatcher and admin. */
   failure: StepInput<K>;
 }
@@ -128,10 +129,10 @@ export function recordFailedStepActivity(db: Db, deliver: (input: { ids: number[
   const settle = deliverForAWhile(db, deliver);
   return async function recordFailedStep<K extends ProcessKind>(input: FailedStepInput<K>): Promise<FailedStepResult> {
     const workflowId = currentWorkflowId();
-    const failed = { ...sanitise(input.failed), workflowId } as StepRecordOf<K>;
+    const failed = input.failed && ({ ...sanitise(input.failed), workflowId } as StepRecordOf<K>);
     const failure = { ...sanitise(input.failure), workflowId } as StepRecordOf<K>;
     const written = await db.transaction(async (tx) => {
-      const first = await tx.transaction((sp) => writeStepIn(sp, { ...failed, detail: { ...(failed.detail ?? {}), sanitised: true } })).catch(() => null);
+      const first = failed ? await tx.transaction((sp) => writeStepIn(sp, { ...failed, detail: { ...(failed.detail ?? {}), sanitised: true } })).catch(() => null) : null;
       const record = await writeStepIn(tx, failure, { projection: 'best-effort' });
       return { first, record, projected: await flagAttention(tx, failure.process, workflowId, true) };
     });

@@ -3,6 +3,7 @@
  * database refuses must not stall a process. The workflow is started directly, bypassing
  * the API's checks, as a stored policy or an older client could.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { eventually, updateFailure } from '../test/harness/processes.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, openOrder, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
-import { retryErrors, retryFailedStepsUpdate } from './shared/step-failures.js';
+import { retryErrors, retryFailedStepsUpdate, stepFailureTypes } from './shared/step-failures.js';
 import { openComplaint, waitForComplaint } from '../test/harness/complaints.js';
 import { withdrawUpdate } from './complaint.contract.js';
 import { cancelUpdate } from './work-order.contract.js';
@@ -180,5 +181,29 @@ describe('a step the database refuses', () => {
     await h.executeUpdate(retryFailedStepsUpdate, { args: [{ actor: await as('admin') }] });
     expect(await h.result()).toMatchObject({ status: 'withdrawn' });
     await saveFixture(h, 'complaint', 'poison-withdraw-retried');
+  });
+
+  it('sends an order to the dispatchers when picking its technician fails for good, flagged, and the admin acknowledges it', async () => {
+    const failing = await workOrderWorker(env, database.db, {
+      notifier,
+      wrap: (a) => ({
+        ...a,
+        assignTechnician: () => Promise.reject(ApplicationFailure.create({ type: stepFailureTypes.constraintViolated, message: 'staff_memberships refused the pick', nonRetryable: true })),
+      }),
+    });
+    await failing.runUntil(async () => {
+      const h = await openOrder(env.client, failing.options.taskQueue, database.db);
+      const s = await waitForState(h, (x) => x.timeline.some((t) => t.action === 'dispatch.manual-needed'), 'the call for a dispatcher');
+      expect(s.status).toBe('received');
+      expect(s.timeline.map((t) => t.action)).toEqual(['receive', 'step.failed', 'dispatch.manual-needed']);
+      expect(s.timeline[1]).toMatchObject({ detail: { failedAction: 'assignTechnician', errorType: 'ConstraintViolated' } });
+      await projection(h.workflowId, { status: 'received', needs_attention: true });
+      const outcome = await h.executeUpdate(retryFailedStepsUpdate, { args: [{ actor: await as('admin'), reason: 'membership fixed' }] });
+      expect(outcome.recorded).toEqual(['step.retried']);
+      await projection(h.workflowId, { needs_attention: false });
+      await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
+      await h.result();
+      await saveFixture(h, 'work-order', 'dispatch-pick-failed');
+    });
   });
 });

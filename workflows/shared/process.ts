@@ -160,7 +160,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   // The search attributes as last upserted, so a step upserts only what changed.
   const upserted: { status?: string; assignee?: string } = {};
   // Steps the database refused, oldest first, kept for the admin's retry.
-  const failed: { step: StepInput<K>; view: FailedStepView }[] = [];
+  const failed: { step?: StepInput<K>; view: FailedStepView }[] = [];
 
   /** Record one step: timeline, search attributes, then projection + audit + outbox in one activity. */
   const record = async (action: string, actor: Actor, opts: StepOptions & { from?: S } = {}): Promise<StepResult> => {
@@ -204,7 +204,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       const failure = stepFailureOf(err);
       // Runs from before steps could fail this way let the failure through; they replay that way.
       if (!failure || !patched('step-failures')) throw err;
-      return recordFailure(step, failure);
+      return recordFailure(step.action, step, failure);
     }
     identityWritten = true;
     owe(lean ? result.pending : result.outboxIds);
@@ -220,19 +220,23 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
    * A step the database refuses (its data, a constraint) will never be written by retrying:
    * record that it failed (who, when, why), flag the process as needing attention, tell the
    * dispatcher and admin, and go on, so the SLA clocks keep running behind it. The step waits
-   * in `failed` for an admin's retry.
+   * in `failed` for an admin's retry. `step` is absent for an activity other than a step's
+   * recording (see `attempt`): there is nothing to write again, the admin's retry acknowledges it.
    */
-  const recordFailure = async (step: StepInput<K>, failure: { type: StepFailureType; message: string }): Promise<StepResult> => {
-    const view: FailedStepView = { seq: step.seq, action: step.action, at: step.at, errorType: failure.type, error: failure.message };
-    failed.push({ step, view });
+  const recordFailure = async (failedAction: string, step: StepInput<K> | undefined, failure: { type: StepFailureType; message: string }): Promise<StepResult> => {
+    const now = Date.now();
+    const view: FailedStepView = { ...(step ? { seq: step.seq } : {}), action: failedAction, at: step?.at ?? now, errorType: failure.type, error: failure.message };
+    failed.push({ ...(step ? { step } : {}), view });
     state.seq += 1;
     changes += 1;
-    const at = Date.now();
-    const reason = `the ${step.action} step could not be recorded (${failure.type}); an admin may retry it once the cause is fixed`;
-    const detail = { failedSeq: step.seq, failedAction: step.action, errorType: failure.type, error: sanitise(failure.message) };
+    const at = now;
+    const reason = step
+      ? `the ${failedAction} step could not be recorded (${failure.type}); an admin may retry it once the cause is fixed`
+      : `${failedAction} failed for good (${failure.type}); the process went on without it, an admin acknowledges it with a retry`;
+    const detail = { ...(step ? { failedSeq: step.seq } : {}), failedAction, errorType: failure.type, error: sanitise(failure.message) };
     state.timeline.push({ seq: state.seq, at, action: 'step.failed', actor: systemActor, reason, detail });
     const written = await recordFailedStep({
-      failed: step,
+      ...(step ? { failed: step } : {}),
       failure: {
         process: spec.kind,
         propertyId: state.propertyId,
@@ -248,7 +252,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
             { kind: 'role', role: 'admin' },
           ],
           template: 'process.step-failed',
-          payload: sanitise(spec.sla.payload({ failedAction: step.action, failedSeq: step.seq, errorType: failure.type })),
+          payload: sanitise(spec.sla.payload({ failedAction, ...(step ? { failedSeq: step.seq } : {}), errorType: failure.type })),
         },
         ...(identityWritten ? {} : { identity: spec.identity() }),
         live: spec.live(clockView(clocks, at)),
@@ -260,6 +264,22 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   };
 
   /**
+   * Call an activity whose data may be refused for good (a lookup, a pick): such a failure is
+   * recorded, flagged and told like a failed step, and `fallback` stands in so the process goes
+   * on (a dispatch nobody could pick for goes to the dispatcher). Any other error is thrown.
+   */
+  const attempt = async <T>(action: string, call: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = stepFailureOf(err);
+      if (!failure || !patched('step-failures')) throw err;
+      await recordFailure(action, undefined, failure);
+      return fallback;
+    }
+  };
+
+  /**
    * The admin's retry: record every failed step again (sanitised, as the failure record
    * stored it), oldest first. All written: the flag clears with a `step.retried` step. One
    * still refused: the update fails (409) and the process stays flagged.
@@ -268,24 +288,24 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     retryFailedStepsUpdate,
     async ({ actor, reason }) => {
       const before = { steps: state.timeline.length };
-      const retried: number[] = [];
+      const retried: (number | string)[] = [];
       while (failed[0]) {
         const { step, view } = failed[0];
         try {
-          owe((await recordStep(sanitise(step))).pending);
+          if (step) owe((await recordStep(sanitise(step))).pending);
         } catch (err) {
           const failure = stepFailureOf(err);
           if (!failure) throw err;
           throw ApplicationFailure.create({
             type: retryErrors.stillFailing,
-            message: `the ${view.action} step (seq ${view.seq}) still cannot be recorded: ${failure.message}`,
+            message: `the ${view.action} step (seq ${view.seq ?? '-'}) still cannot be recorded: ${failure.message}`,
             nonRetryable: true,
             details: [{ status: state.status, action: 'retry-step' }],
           });
         }
         failed.shift();
-        identityWritten = true;
-        retried.push(view.seq);
+        if (step) identityWritten = true;
+        retried.push(view.seq ?? view.action);
       }
       await record('step.retried', actor, { reason: reason ?? 'failed steps recorded again', detail: { retried }, attention: false });
       return outcome(before);
@@ -499,6 +519,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     pauseClocks: (now: number) => pauseAll(clocks, now),
     resumeClocks: (now: number) => resumeAll(clocks, now),
     escalateRepeat,
+    attempt,
     snapshot,
     open,
     runToEnd,

@@ -41,7 +41,8 @@ export function stepFailureOf(err: unknown): { type: StepFailureType; message: s
 
 /** A failed step the process keeps until an admin retries it. */
 export interface FailedStepView {
-  seq: number;
+  /** The step's sequence number; absent for an activity that is not a step's recording. */
+  seq?: number;
   action: string;
   at: number;
   errorType: StepFailureType;
