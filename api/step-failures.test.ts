@@ -34,6 +34,13 @@ describe('a process with a step the database refused', () => {
     expect(flagged.find((i) => i.id === orderId)).toMatchObject({ needsAttention: true, description: 'sink\uFFFD blocked' });
     expect((await list('needsAttention=false')).map((i) => i.id)).not.toContain(orderId);
 
+    // The timeline shows the failure as a step, and agrees with the audit log.
+    const timeline = await t.app.inject({ method: 'GET', url: `/v1/processes/${encodeURIComponent(h.workflowId)}/timeline`, headers: await t.as('admin') });
+    const read = timeline.json<{ steps: { action?: string; actor?: { id: string } }[]; audit: { consistent: boolean; disagreements: unknown[] } }>();
+    expect(read.steps.filter((s) => s.action).map((s) => s.action)).toEqual(expect.arrayContaining(['receive', 'step.failed']));
+    expect(read.steps.find((s) => s.action === 'step.failed')?.actor?.id).toBe('system');
+    expect(read.audit.disagreements).toEqual([]);
+
     const url = `/v1/processes/${encodeURIComponent(h.workflowId)}/retry-step`;
     const denied = await t.app.inject({ method: 'POST', url, headers: await t.as('dispatcher.zhang'), payload: {} });
     expect(denied.statusCode).toBe(403);
