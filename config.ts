@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultReplacementRule } from './domain/maintenance.js';
+import { parsePayloadKeys, type PayloadKeys } from './payload-codec.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -60,6 +61,23 @@ export const envSchema = z.object({
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MAINTENANCE_REPLACEMENT_REPAIRS: z.coerce.number().int().min(1).max(1000).default(defaultReplacementRule.repairs),
   MAINTENANCE_REPLACEMENT_MONTHS: z.coerce.number().int().min(1).max(120).default(defaultReplacementRule.months),
+  PAYLOAD_KEYS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return undefined;
+      const keys = parsePayloadKeys(spec);
+      if (typeof keys === 'string') {
+        ctx.addIssue({ code: 'custom', message: keys });
+        return z.NEVER;
+      }
+      return keys;
+    }),
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) => s?.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a list of http(s) origins' })).optional()),
 });
 
 export interface Config {
@@ -92,6 +110,10 @@ export interface Config {
   notifications: { webhookUrl?: string; webhookSecret?: string };
   /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
   maintenance: { replacementRule: { repairs: number; months: number } };
+  /** Keys of the payload codec: histories are encrypted at rest when set. */
+  payloadKeys?: PayloadKeys;
+  /** Origins (the Temporal Web UI's) allowed to call the codec endpoint from a browser. */
+  codecCorsOrigins: string[];
 }
 
 /** A configuration problem, worded for the person starting the system. */
@@ -215,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
     },
     maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS } },
+    ...(e.PAYLOAD_KEYS ? { payloadKeys: e.PAYLOAD_KEYS } : {}),
+    // The dev server's Web UI by default, under either name a browser may use for it.
+    codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`],
   };
 }
 

@@ -4,13 +4,15 @@ import { createDb, runMigrations } from './db/index.js';
 import { buildApp } from './api/app.js';
 import { TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
 import { connectClient } from './temporal.js';
+import { EncryptionCodec } from './payload-codec.js';
 import { createLogger } from './logger.js';
 
 const config = bootConfig();
 const logger = createLogger(config.logLevel, 'api');
 const database = createDb(config.database.url);
 await runMigrations(database);
-const temporal = await connectClient(config.temporal, logger);
+const temporal = await connectClient(config.temporal, logger, config.payloadKeys);
+const payloadCodec = config.payloadKeys ? new EncryptionCodec(config.payloadKeys) : undefined;
 const planEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger });
 const app = await buildApp({
   db: database.db,
@@ -21,6 +23,8 @@ const app = await buildApp({
   replacementRule: config.maintenance.replacementRule,
   planEngine,
   logger,
+  ...(payloadCodec ? { payloadCodec } : {}),
+  codecCorsOrigins: config.codecCorsOrigins,
 });
 await app.listen({ host: config.http.host, port: config.http.port });
 // Plans written without an engine (the demo seed) or while Temporal was down get their workflow;

@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 
 /** Call `fn` until it succeeds, for up to two minutes, saying now and then what it waits for. */
 export async function retry<T>(what: string, address: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
@@ -40,14 +41,14 @@ export function security(cfg: Config['temporal']) {
   };
 }
 
-/** A workflow client for the API (and scripts), once the server answers. */
-export async function connectClient(cfg: Config['temporal'], logger: Logger): Promise<Client> {
+/** A workflow client for the API (and scripts), once the server answers; with `payloadKeys`, payloads are encrypted. */
+export async function connectClient(cfg: Config['temporal'], logger: Logger, payloadKeys?: PayloadKeys): Promise<Client> {
   const connection = await retry('client', cfg.address, logger, async () => {
     const c = await Connection.connect({ address: cfg.address, ...security(cfg) });
     await c.workflowService.getSystemInfo({});
     return c;
   });
-  return new Client({ connection, namespace: cfg.namespace });
+  return new Client({ connection, namespace: cfg.namespace, ...dataConverterFor(payloadKeys) });
 }
 
 /** How often a worker reports that it is running (Temporal worker heartbeats); readiness trusts a report for three of these. */

@@ -11,6 +11,7 @@ import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { createLogger } from './logger.js';
 import { createNotifier } from './activities/notifier.js';
+import { dataConverterFor } from './payload-codec.js';
 import { connectWorker } from './temporal-worker.js';
 import { workerHeartbeatIntervalMs } from './temporal.js';
 import { staleBundleReason, workflowBundlePath } from './scripts/workflow-bundle.js';
@@ -37,8 +38,12 @@ const stale = await staleBundleReason();
 if (stale) logger.info(`${stale}: bundling the workflow code now (run \`npm run build\` to start faster)`);
 // One bundle for both workers: the workflows run from it, and replay checks replay against it.
 const workflowCode = stale ? await buildWorkflowBundle() : await readFile(workflowBundlePath, 'utf8');
+// With keys configured, every payload goes to Temporal sealed (histories encrypted at rest).
+const converter = dataConverterFor(config.payloadKeys);
+const codec = converter.dataConverter?.payloadCodecs[0];
 const worker = await Worker.create({
   connection,
+  ...converter,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowBundle: { code: workflowCode },
@@ -52,7 +57,8 @@ const replayWorker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: replayTaskQueue(config.temporal.taskQueue),
-  activities: createReplayActivities({ workflowBundle: () => Promise.resolve(workflowCode) }),
+  ...converter,
+  activities: createReplayActivities({ workflowBundle: () => Promise.resolve(workflowCode), ...(codec ? { codec } : {}) }),
   maxConcurrentActivityTaskExecutions: config.temporal.replayConcurrency,
 });
 logger.info({ taskQueue: config.temporal.taskQueue, replayTaskQueue: replayTaskQueue(config.temporal.taskQueue) }, 'worker polling');

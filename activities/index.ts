@@ -6,7 +6,8 @@ import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
 import { defectRepairedActivity, loadMaintenancePlanActivity, prepareDefectOrderActivity } from './maintenance.js';
-import { recordStepActivity } from './record-step.js';
+import { classifyingErrors } from './errors.js';
+import { recordFailedStepActivity, recordStepActivity } from './record-step.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -16,9 +17,12 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const deliverNotifications = deliverNotificationsActivity(deps.db, deps.notifier);
-  return {
+  // A value the database refuses fails at once (non-retryable, named); an outage retries.
+  return classifyingErrors({
     /** Write one process step: projection, audit row, SLA event record, outbox rows, in one transaction. */
     recordStep: recordStepActivity(deps.db, deliverNotifications),
+    /** Record a step that cannot be written: the step sanitised as far as it goes, the failure, the flag, the message to dispatcher and admin. */
+    recordFailedStep: recordFailedStepActivity(deps.db, deliverNotifications),
     /** Pick the least-loaded active field worker of a department (automatic dispatch). */
     assignTechnician: assignTechnicianActivity(deps.db),
     /** The SLA policy in force now for a property and category. */
@@ -33,5 +37,5 @@ export function createActivities(deps: ActivityDeps) {
     prepareDefectOrder: prepareDefectOrderActivity(deps.db),
     /** Equipment back in service once no repair order raised by a defect on it is open. */
     defectRepaired: defectRepairedActivity(deps.db),
-  };
+  });
 }

@@ -7,7 +7,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
-import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
+import { complaints, departments, maintenanceTasks, outbox, slaEvents, staff, staffMemberships, workOrders } from '../db/schema/index.js';
+import { sanitise } from '../workflows/shared/step-failures.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
@@ -69,11 +70,22 @@ const inlineDeliveryMs = 2_000;
  */
 export function recordStepActivity(db: Db, deliver: (input: { ids: number[] }) => Promise<unknown>) {
   const write = writeStep(db);
+  const settle = deliverForAWhile(db, deliver);
   return async function recordStep<K extends ProcessKind>(input: StepInput<K>): Promise<StepResult> {
-    const workflowId = Context.current().info.workflowExecution?.workflowId;
-    if (!workflowId) throw ApplicationFailure.nonRetryable('recordStep runs only for a workflow', 'NotForAWorkflow');
-    const step: StepRecordOf<K> = { ...input, workflowId };
-    const written = await write(step);
+    return settle(await write({ ...input, workflowId: currentWorkflowId() }));
+  };
+}
+
+/** The workflow the running activity was scheduled by. */
+function currentWorkflowId(): string {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  if (!workflowId) throw ApplicationFailure.nonRetryable('recording a step runs only for a workflow', 'NotForAWorkflow');
+  return workflowId;
+}
+
+/** Send what a step wrote at once, for a couple of seconds at most; what is not sent by then comes back as `pending`. */
+function deliverForAWhile(db: Db, deliver: (input: { ids: number[] }) => Promise<unknown>) {
+  return async (written: StepResult): Promise<StepResult> => {
     if (!written.pending.length) return written;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
@@ -90,69 +102,130 @@ export function recordStepActivity(db: Db, deliver: (input: { ids: number[] }) =
   };
 }
 
+/** What a step that cannot be written leaves: the step, and the record of its failure. */
+export interface FailedStepInput<K extends ProcessKind> {
+  /** The step that could not be written; absent when what failed was another activity. */
+  failed?: StepInput<K>;
+  /** The `step.failed` step: who/when/why, the needs-attention flag and the message to the dispatcher and admin. */
+  failure: StepInput<K>;
+}
+
+/** What recording a failure wrote: the failed step as far as it could be written, and the failure record. */
+export interface FailedStepResult {
+  /** The failed step, sanitised, when that much could be written (its notifications, its SLA event); null when not. */
+  failed: StepResult | null;
+  failure: StepResult;
+  /** Whether the projection row exists now (the failed step may have been the process's first). */
+  projected: boolean;
+}
+
+/**
+ * Build the recordFailedStep activity: in one transaction, the failed step sanitised (in a
+ * savepoint: a step refused for its text goes in with that text made storable, so its
+ * notifications and SLA event are not lost; one refused for a constraint leaves nothing),
+ * then the failure record, sanitised too, which raises the needs-attention flag and tells
+ * the dispatcher and admin. Sanitised, nothing in it can be refused for its data.
+ */
+export function recordFailedStepActivity(db: Db, deliver: (input: { ids: number[] }) => Promise<unknown>) {
+  const settle = deliverForAWhile(db, deliver);
+  return async function recordFailedStep<K extends ProcessKind>(input: FailedStepInput<K>): Promise<FailedStepResult> {
+    const workflowId = currentWorkflowId();
+    const failed = input.failed && ({ ...sanitise(input.failed), workflowId } as StepRecordOf<K>);
+    const failure = { ...sanitise(input.failure), workflowId } as StepRecordOf<K>;
+    const written = await db.transaction(async (tx) => {
+      const first = failed ? await tx.transaction((sp) => writeStepIn(sp, { ...failed, detail: { ...(failed.detail ?? {}), sanitised: true } })).catch(() => null) : null;
+      const record = await writeStepIn(tx, failure, { projection: 'best-effort' });
+      return { first, record, projected: await flagAttention(tx, failure.process, workflowId, true) };
+    });
+    return {
+      failed: written.first && (await settle(written.first)),
+      failure: await settle(written.record),
+      projected: written.projected,
+    };
+  };
+}
+
 /** The step's transaction: projection, audit row, SLA event record and outbox rows. */
 function writeStep(db: Db) {
   return async function write<K extends ProcessKind>(step: StepRecordOf<K>): Promise<StepResult> {
-    return db.transaction(async (tx) => {
-      const writeProjection = projections[step.process];
-      await writeProjection(tx, step);
-      const fresh = await appendAudit(tx, {
-        occurredAt: new Date(step.at),
-        propertyId: step.propertyId,
-        subject: step.workflowId,
-        seq: step.seq,
-        action: step.action,
-        actor: step.actor,
-        fromStatus: step.from ?? null,
-        toStatus: step.to ?? null,
-        reason: step.reason ?? null,
-        // The receipt's audit row says what was received (the step carries it once, as the projection's identity).
-        detail: { ...(step.detail ?? {}), ...(step.slaEvent ? { slaEvent: step.slaEvent } : {}), ...(step.identity && step.action === 'receive' ? { received: step.identity } : {}) },
-      });
-      // A retry of a step already written: the first attempt wrote (and counted) everything.
-      if (!fresh) {
-        const existing = await tx.select({ id: outbox.id, status: outbox.status }).from(outbox).where(eq(outbox.subject, `${step.workflowId}#${step.seq}`));
-        // Rows the first attempt wrote but did not get out (it died between commit and delivery) are still owed.
-        return { outboxIds: [], recipients: existing.length, pending: existing.filter((r) => r.status !== 'sent').map((r) => r.id) };
-      }
-      const recipients = step.notify ? await resolveRecipients(tx, step, step.notify.targets) : [];
-      if (step.slaEvent) {
-        await tx
-          .insert(slaEvents)
-          .values({
-            workflowId: step.workflowId,
-            propertyId: step.propertyId,
-            clock: step.slaEvent.clock,
-            run: step.slaEvent.run,
-            level: step.slaEvent.level,
-            role: step.slaEvent.role ?? null,
-            deadline: new Date(step.slaEvent.deadline),
-            dueAt: new Date(step.slaEvent.dueAt),
-            firedAt: new Date(step.at),
-            recipients: recipients.length,
-          })
-          .onConflictDoNothing();
-      }
-      if (!step.notify || recipients.length === 0) return { outboxIds: [], recipients: 0, pending: [] };
-      const rows = await tx
-        .insert(outbox)
-        .values(
-          recipients.map((r) => ({
-            propertyId: step.propertyId,
-            subject: `${step.workflowId}#${step.seq}`,
-            dedupeKey: `${step.workflowId}#${step.seq}:${r.key}`,
-            recipientKind: r.kind,
-            recipientId: r.id,
-            recipientRole: r.role,
-            channel: r.channel,
-            template: step.notify!.template,
-            payload: step.notify!.payload,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ id: outbox.id });
-      const ids = rows.map((r) => r.id);
-      return { outboxIds: ids, recipients: recipients.length, pending: ids };
-    });
+    return db.transaction((tx) => writeStepIn(tx, step));
   };
+}
+
+/** Each process's projection table, for the needs-attention flag every projection has. */
+const projectionTables = { 'work-order': workOrders, complaint: complaints, 'maintenance-task': maintenanceTasks } as const satisfies Record<ProcessKind, unknown>;
+
+/** Raise or clear the process's needs-attention flag; false when its projection has no row yet. */
+async function flagAttention(tx: Tx, process: ProcessKind, workflowId: string, on: boolean): Promise<boolean> {
+  const table: (typeof projectionTables)[ProcessKind] = projectionTables[process];
+  const rows = await tx.update(table).set({ needsAttention: on }).where(eq(table.workflowId, workflowId)).returning({ workflowId: table.workflowId });
+  return rows.length > 0;
+}
+
+/** Write one step inside `tx`: projection, needs-attention flag, audit row, SLA event record and outbox rows. */
+async function writeStepIn<K extends ProcessKind>(tx: Tx, step: StepRecordOf<K>, opts: { projection: 'required' | 'best-effort' } = { projection: 'required' }): Promise<StepResult> {
+  const writeProjection = projections[step.process];
+  if (opts.projection === 'required') await writeProjection(tx, step);
+  else {
+    // A savepoint: a projection that cannot be written leaves the audit row and the notifications to be written.
+    await tx.transaction((sp) => writeProjection(sp, step)).catch(() => undefined);
+  }
+  if (step.attention !== undefined) await flagAttention(tx, step.process, step.workflowId, step.attention);
+  const fresh = await appendAudit(tx, {
+    occurredAt: new Date(step.at),
+    propertyId: step.propertyId,
+    subject: step.workflowId,
+    seq: step.seq,
+    action: step.action,
+    actor: step.actor,
+    fromStatus: step.from ?? null,
+    toStatus: step.to ?? null,
+    reason: step.reason ?? null,
+    // The receipt's audit row says what was received (the step carries it once, as the projection's identity).
+    detail: { ...(step.detail ?? {}), ...(step.slaEvent ? { slaEvent: step.slaEvent } : {}), ...(step.identity && step.action === 'receive' ? { received: step.identity } : {}) },
+  });
+  // A retry of a step already written: the first attempt wrote (and counted) everything.
+  if (!fresh) {
+    const existing = await tx.select({ id: outbox.id, status: outbox.status }).from(outbox).where(eq(outbox.subject, `${step.workflowId}#${step.seq}`));
+    // Rows the first attempt wrote but did not get out (it died between commit and delivery) are still owed.
+    return { outboxIds: [], recipients: existing.length, pending: existing.filter((r) => r.status !== 'sent').map((r) => r.id) };
+  }
+  const recipients = step.notify ? await resolveRecipients(tx, step, step.notify.targets) : [];
+  if (step.slaEvent) {
+    await tx
+      .insert(slaEvents)
+      .values({
+        workflowId: step.workflowId,
+        propertyId: step.propertyId,
+        clock: step.slaEvent.clock,
+        run: step.slaEvent.run,
+        level: step.slaEvent.level,
+        role: step.slaEvent.role ?? null,
+        deadline: new Date(step.slaEvent.deadline),
+        dueAt: new Date(step.slaEvent.dueAt),
+        firedAt: new Date(step.at),
+        recipients: recipients.length,
+      })
+      .onConflictDoNothing();
+  }
+  if (!step.notify || recipients.length === 0) return { outboxIds: [], recipients: 0, pending: [] };
+  const rows = await tx
+    .insert(outbox)
+    .values(
+      recipients.map((r) => ({
+        propertyId: step.propertyId,
+        subject: `${step.workflowId}#${step.seq}`,
+        dedupeKey: `${step.workflowId}#${step.seq}:${r.key}`,
+        recipientKind: r.kind,
+        recipientId: r.id,
+        recipientRole: r.role,
+        channel: r.channel,
+        template: step.notify!.template,
+        payload: step.notify!.payload,
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ id: outbox.id });
+  const ids = rows.map((r) => r.id);
+  return { outboxIds: ids, recipients: recipients.length, pending: ids };
 }

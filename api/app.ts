@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import { authenticate, authPlugin } from './auth.js';
 import { jsonSchemaTransform, validatorCompiler } from './boundary.js';
 import { defaultRateLimits, limitsPlugin, type RateLimits } from './limits.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
+import { codecRoutes } from './codec/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
@@ -52,6 +54,10 @@ export interface AppDeps {
   limits?: RateLimits;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
+  /** The codec payloads are sealed with (PAYLOAD_KEYS): histories are opened with it for export, timeline and the Web UI. */
+  payloadCodec?: PayloadCodec;
+  /** Browser origins (the Temporal Web UI's) allowed to call /codec. */
+  codecCorsOrigins?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -110,6 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(limitsPlugin, deps.limits ?? defaultRateLimits);
   await app.register(healthRoutes);
+  // Only with payload keys: without them nothing is sealed, and the API is as it was.
+  if (deps.payloadCodec) await app.register(codecRoutes, { prefix: '/codec', codec: deps.payloadCodec, origins: deps.codecCorsOrigins ?? [] });
   await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {

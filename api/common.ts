@@ -10,6 +10,13 @@ export const propertyId = z
 
 export const propertyParams = z.object({ propertyId });
 
+/** The list filter on processes with a step that could not be recorded (an admin retries it). */
+export const needsAttentionQuery = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional()
+  .meta({ description: 'true: a step of it could not be recorded and waits for an admin (POST /v1/processes/{workflowId}/retry-step)' });
+
 /** Timestamps: Dates in handlers, ISO 8601 strings on the wire (JSON.stringify) and in the OpenAPI document. */
 export const timestamp = z.date();
 

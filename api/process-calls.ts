@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
 import { getProperty, getUnit, type PropertyRow } from '../db/reference.js';
+import { retryErrors } from '../workflows/shared/step-failures.js';
 import { processErrors, type ProcessLocation } from '../workflows/shared/steps.js';
 import { requirePropertyAccess } from './auth.js';
 import { HttpProblem, notFound } from './errors.js';
@@ -19,6 +20,8 @@ export function processProblem(err: unknown, what: string): HttpProblem | undefi
     switch (failure.type) {
       case processErrors.illegalTransition:
         return new HttpProblem(409, 'illegal_transition', failure.message, detail.status ? { status: detail.status } : {});
+      case retryErrors.stillFailing:
+        return new HttpProblem(409, 'still_failing', failure.message, detail.status ? { status: detail.status } : {});
       case processErrors.notAllowed:
         return new HttpProblem(403, 'forbidden', failure.message);
       case processErrors.invalidArgument:

@@ -107,6 +107,7 @@ export const reportSummaryShape = {
   escalationLevel: z.number(),
   nextDeadline: isoSchema.nullable(),
   overdue: z.boolean(),
+  needsAttention: z.boolean().meta({ description: 'a step could not be recorded; an admin retries it once the cause is fixed' }),
   satisfaction: z.number().nullable(),
   createdAt: isoSchema,
   updatedAt: isoSchema,
@@ -126,6 +127,7 @@ export interface ReportRow {
   status: string;
   escalationLevel: number;
   nextDeadline: Date | null;
+  needsAttention: boolean;
   satisfaction: number | null;
   createdAt: Date;
   updatedAt: Date;
@@ -146,6 +148,7 @@ export function summariseReport(row: ReportRow) {
     escalationLevel: row.escalationLevel,
     nextDeadline: row.nextDeadline?.toISOString() ?? null,
     overdue: row.nextDeadline !== null && row.nextDeadline.getTime() < Date.now(),
+    needsAttention: row.needsAttention,
     satisfaction: row.satisfaction,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -32,6 +32,8 @@ export interface ProcessListFilter extends PageRequest {
   status?: string[] | undefined;
   category?: string | undefined;
   overdue?: boolean | undefined;
+  /** A step of it could not be recorded and waits for an admin's retry. */
+  needsAttention?: boolean | undefined;
 }
 
 /** The columns every process projection has that its list filters and pages on. */
@@ -40,6 +42,7 @@ export interface ProcessListColumns {
   status: AnyPgColumn;
   category: AnyPgColumn;
   nextDeadline: AnyPgColumn;
+  needsAttention: AnyPgColumn;
   createdAt: AnyPgColumn;
   id: AnyPgColumn;
 }
@@ -57,6 +60,7 @@ export function processListPage<Q extends PgSelect>(query: Q, t: ProcessListColu
         f.status?.length ? inArray(t.status, f.status) : undefined,
         f.category ? eq(t.category, f.category) : undefined,
         f.overdue === undefined ? undefined : f.overdue ? lt(t.nextDeadline, sql`now()`) : sql`(${t.nextDeadline} IS NULL OR ${t.nextDeadline} >= now())`,
+        f.needsAttention === undefined ? undefined : eq(t.needsAttention, f.needsAttention),
         ...also,
         f.cursor ? or(lt(t.createdAt, f.cursor.createdAt), and(eq(t.createdAt, f.cursor.createdAt), lt(t.id, f.cursor.id))) : undefined,
       ),

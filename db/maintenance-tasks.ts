@@ -30,6 +30,8 @@ export interface TaskFilter {
   assigneeId?: string | undefined;
   /** Still pending (not done, missed or skipped) after its overdue time; false for every other task. */
   overdue?: boolean | undefined;
+  /** A step of it could not be recorded and waits for an admin's retry. */
+  needsAttention?: boolean | undefined;
   /** Nominal due time at or after. */
   dueFrom?: Date | undefined;
   /** Nominal due time at or before. */
@@ -56,6 +58,7 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<{ items: Mainten
         f.equipment ? tasksCovering(f.equipment) : undefined,
         f.assigneeId ? eq(t.assigneeId, f.assigneeId) : undefined,
         f.overdue === undefined ? undefined : f.overdue ? overdue : not(overdue),
+        f.needsAttention === undefined ? undefined : eq(t.needsAttention, f.needsAttention),
         f.dueFrom ? gte(t.nominalDue, f.dueFrom) : undefined,
         f.dueTo ? lte(t.nominalDue, f.dueTo) : undefined,
         f.cursor ? or(lt(t.nominalDue, f.cursor.nominalDue), and(eq(t.nominalDue, f.cursor.nominalDue), lt(t.workflowId, f.cursor.workflowId))) : undefined,

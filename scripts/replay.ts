@@ -12,6 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { buildWorkflowBundle, formatReport, formatSummary, replayHistories, summarise, type ReplaySource } from '../activities/replay/replay.js';
 import { processWorkflowId } from '../api/processes/schemas.js';
 import { bootConfig } from '../config.js';
+import { decodeSealedPayloads, EncryptionCodec } from '../payload-codec.js';
 
 const usage = `usage: npm run replay -- [--json] <history.json | directory | workflow ID>…
   files and directories (searched recursively for *.json) are read from disk;
@@ -35,9 +36,12 @@ if (targets.length === 0 || targets.some((a) => a === '-h' || a === '--help')) {
 }
 
 let client: Client | undefined;
+let codec: EncryptionCodec | undefined;
 const temporalClient = async (): Promise<Client> => {
   if (client) return client;
   const config = bootConfig();
+  // With PAYLOAD_KEYS, histories are sealed at rest: opened here before they are replayed.
+  codec = config.payloadKeys ? new EncryptionCodec(config.payloadKeys) : undefined;
   try {
     const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
     client = new Client({ connection, namespace: config.temporal.namespace });
@@ -59,7 +63,10 @@ for (const target of targets) {
   } else if (processWorkflowId.safeParse(target).success) {
     sources.push({
       name: target,
-      load: async () => historyToJSON(await (await temporalClient()).workflow.getHandle(target).fetchHistory()),
+      load: async () => {
+        const history = await (await temporalClient()).workflow.getHandle(target).fetchHistory();
+        return historyToJSON(await decodeSealedPayloads(history, codec));
+      },
     });
   } else {
     process.stderr.write(`${target}: no such file or directory, and not a workflow ID\n${usage}\n`);

@@ -29,6 +29,9 @@ export const UI_SERVER_VERSION = '2.42.1';
 /** Version of the Java time-skipping test server, matching the Temporal Java SDK release. */
 export const TEST_SERVER_VERSION = '1.38.0';
 
+/** Version of schemathesis (PyPI) the spec fuzzing test runs, in a virtual environment of its own. */
+export const SCHEMATHESIS_VERSION = '4.32.5';
+
 // What the CLI's go.mod asks for; Go 1.21+ fetches that toolchain itself unless GOTOOLCHAIN=local.
 const GO_MINIMUM = '1.25';
 
@@ -109,6 +112,40 @@ export async function ensureTestServer(opts: { cacheDir: string; testServerPath?
     const withArchive = (await exists(archive)) || (await buildClassDataArchive(dir, lib, archive));
     await writeFileAtomically(wrapper, testServerWrapper(lib, withArchive ? archive : undefined), 0o755);
     return wrapper;
+  });
+}
+
+/**
+ * Returns the path of the `st` (schemathesis) command, installed once per version from PyPI
+ * into a virtual environment under the tools cache. Needs Python 3.9+ with its venv module.
+ */
+export async function ensureSchemathesis(opts: { cacheDir: string }): Promise<string> {
+  const cacheDir = path.resolve(opts.cacheDir);
+  const name = `schemathesis-${SCHEMATHESIS_VERSION}`;
+  const venv = path.join(cacheDir, name);
+  const st = path.join(venv, 'bin', 'st');
+  // Written after a successful install and check: its presence means the environment is whole.
+  const done = path.join(venv, '.installed');
+  if ((await exists(done)) && (await isExecutable(st))) return st;
+
+  await mkdir(cacheDir, { recursive: true });
+  return withLock(path.join(cacheDir, `${name}.lock`), `installing schemathesis ${SCHEMATHESIS_VERSION}`, async () => {
+    if ((await exists(done)) && (await isExecutable(st))) return st;
+    // A python3 without the venv module fails the probe: the same missing prerequisite.
+    const python = await probe('python3', ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])']).catch(() => null);
+    if (python === null || Number(python.split('.')[1]) < 9) {
+      throw new MissingPrerequisiteError(`The spec fuzzing test needs Python 3.9 or newer with its venv module (python3 -m venv); found ${python ?? 'none'}. Install python3 and python3-venv.`);
+    }
+    progress(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${venv} (first run only)…`);
+    const started = Date.now();
+    // A half-made environment from an interrupted install is made again from scratch.
+    await rm(venv, { recursive: true, force: true });
+    await run('python3', ['-m', 'venv', venv]);
+    await run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+    await run(st, ['--version']);
+    await writeFile(done, `${SCHEMATHESIS_VERSION}\n`);
+    progress(`installed schemathesis in ${seconds(started)} s: ${st}`);
+    return st;
   });
 }
 
@@ -531,6 +568,13 @@ async function main(): Promise<void> {
   if (cli.status === 'fulfilled') process.stdout.write(`TEMPORAL_CLI_PATH=${cli.value}\n`);
   if (testServer.status === 'fulfilled') process.stdout.write(`TEMPORAL_TEST_SERVER_PATH=${testServer.value}\n`);
   if (cluster.status === 'fulfilled') process.stdout.write(`TEMPORAL_SERVER_DIR=${path.dirname(cluster.value.server)}\n`);
+  // The spec fuzzing test's tool: without Python only that test is out (it fails saying what to install).
+  const schemathesis = await ensureSchemathesis({ cacheDir }).catch((err: unknown) => {
+    if (!(err instanceof MissingPrerequisiteError || err instanceof BuildFailedError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return undefined;
+  });
+  if (schemathesis) process.stdout.write(`SCHEMATHESIS=${schemathesis}\n`);
   process.exitCode = failed ? 1 : 0;
 }
 

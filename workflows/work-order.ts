@@ -153,13 +153,19 @@ async function assign(o: WorkOrder, assignee: Assignee, actor: Actor, reason?: s
 async function autoDispatch(o: WorkOrder, preferred?: Assignee): Promise<void> {
   const { state } = o;
   const round = state.assignmentRound + 1;
-  const picked = await assignTechnician({
-    workflowId: workflowInfo().workflowId,
-    propertyId: state.propertyId,
-    departmentCode: state.policy.departmentCode,
-    round,
-    ...(preferred ? { preferredId: preferred.id } : {}),
-  });
+  // A pick the database refuses for good is recorded and flagged; the dispatchers take the order by hand.
+  const picked = await o.p.attempt(
+    'assignTechnician',
+    () =>
+      assignTechnician({
+        workflowId: workflowInfo().workflowId,
+        propertyId: state.propertyId,
+        departmentCode: state.policy.departmentCode,
+        round,
+        ...(preferred ? { preferredId: preferred.id } : {}),
+      }),
+    null,
+  );
   // Someone may have dispatched by hand while we looked.
   if (state.status !== 'received' || state.assignmentRound >= round) return;
   if (picked) {

@@ -144,6 +144,7 @@ export const listQuery = z
     handlerId: z.uuid().optional(),
     overdue,
     escalated: overdue.meta({ description: 'true: above level 0 now' }),
+    needsAttention: workOrderListQuery.shape.needsAttention,
     limit,
     cursor,
   })

@@ -51,6 +51,7 @@ function summarise(row: MaintenanceTaskRow): z.infer<typeof taskSummary> {
     status,
     late: row.late,
     overdue: isOverdue(status, row.overdueAt.getTime()),
+    needsAttention: row.needsAttention,
     assignee: row.assigneeId && row.assigneeName ? { id: row.assigneeId, name: row.assigneeName } : null,
     escalationLevel: row.escalationLevel,
     startedAt: isoOf(row.startedAt),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { equipmentKinds, maintenanceTaskStatuses } from '../../domain/maintenance.js';
 import { parseTaskWorkflowId, taskWorkflowId } from '../../domain/maintenance-schedule.js';
 import { roles } from '../../domain/roles.js';
-import { isoInstant, propertyId } from '../common.js';
+import { isoInstant, needsAttentionQuery, propertyId } from '../common.js';
 import { checklistItem, templateCode } from '../checklist-templates/schemas.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, cursorQuery, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
@@ -33,6 +33,7 @@ export const taskListQuery = z
       .transform((v) => v === 'true')
       .optional()
       .meta({ description: 'true: not yet done, missed or skipped, and past its overdue time' }),
+    needsAttention: needsAttentionQuery,
     dueFrom: instant.optional().meta({ description: 'nominal due at or after' }),
     dueTo: instant.optional().meta({ description: 'nominal due at or before' }),
     limit: limitQuery,
@@ -80,6 +81,7 @@ export const taskSummary = z
     status: z.enum(maintenanceTaskStatuses),
     late: z.boolean().meta({ description: 'started after its due time (the plan was catching up after an outage)' }),
     overdue: z.boolean(),
+    needsAttention: z.boolean().meta({ description: 'a step could not be recorded; an admin retries it once the cause is fixed' }),
     assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
     escalationLevel: z.number(),
     startedAt: isoSchema.nullable(),

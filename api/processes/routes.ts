@@ -3,16 +3,21 @@
  * event history as `temporal workflow show --output json` writes it, and the same history as
  * readable steps joined with the audit log. Each read is itself written to the audit log.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { auditRowsFor } from '../../db/audit-trail.js';
 import { readOnlyRoles } from '../../domain/roles.js';
-import { commonErrors } from '../errors.js';
-import { processProblem } from '../process-calls.js';
+import { commonErrors, HttpProblem } from '../errors.js';
+import { decodeSealedPayloads } from '../../payload-codec.js';
+import { actorOf, requireRole } from '../auth.js';
+import { processProblem, withinDeadline } from '../process-calls.js';
+import { retryFailedStepsUpdate } from '../../workflows/shared/step-failures.js';
 import { openProcess, recordRead, type ProcessRef } from './access.js';
 import { maskPhonesIn, maskPhonesInHistoryJson } from './history.js';
-import { historyJson, processParams, processTimeline, runQuery } from './schemas.js';
+import { historyJson, processParams, processTimeline, retryStepBody, retryStepResult, runQuery } from './schemas.js';
 import { buildTimeline, compareWithAudit, linkAuditRows } from './timeline.js';
 
 export const processRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -20,7 +25,8 @@ export const processRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const fetchHistory = async (ref: ProcessRef) => {
     try {
-      return await temporal.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory();
+      // Sealed payloads (PAYLOAD_KEYS) are opened: the export and the timeline read as without a codec.
+      return await decodeSealedPayloads(await temporal.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory(), app.deps.payloadCodec);
     } catch (err) {
       throw processProblem(err, `process ${ref.workflowId}`) ?? err;
     }
@@ -93,6 +99,39 @@ export const processRoutes: FastifyPluginAsyncZod = async (app) => {
             .map((r) => ({ id: r.id, at: r.occurredAt.toISOString(), action: r.action, actor: { id: r.actorId, role: r.actorRole } })),
         },
       };
+    },
+  );
+
+  app.post(
+    '/processes/:workflowId/retry-step',
+    {
+      schema: {
+        tags: ['processes'],
+        summary: "Retry recording the steps of a process that the database refused, once the cause is fixed (admin); clears its needs-attention flag",
+        description:
+          'A process whose step could not be recorded (a value or a constraint the database refuses) is flagged `needsAttention` in its list and keeps running. ' +
+          'This writes every failed step again, oldest first; when all are written the flag clears. 409 when there is nothing to retry or a step is still refused (the flag stays).',
+        params: processParams,
+        body: retryStepBody,
+        response: { 200: retryStepResult, ...commonErrors },
+      },
+    },
+    async (req) => {
+      requireRole(req, ['admin'], 'retry a failed step');
+      const ref = await openProcess({ db, temporal }, req, req.params.workflowId);
+      const outcome = await withinDeadline(temporal, app.deps.stepTimeoutMs ?? 20_000, `process ${ref.workflowId}`, 'no worker answered in time; the retry may still be applied, read the process back before retrying', () =>
+        temporal.workflow
+          .getHandle(ref.workflowId)
+          .executeUpdate(retryFailedStepsUpdate, { args: [{ actor: actorOf(req), ...(req.body?.reason ? { reason: req.body.reason } : {}) }] })
+          .catch((err: unknown) => {
+            // A workflow that records no steps (a maintenance plan, a replay check) has no such update.
+            if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.message.startsWith('No registered handler for update')) {
+              throw new HttpProblem(409, 'illegal_transition', `${ref.workflowId} is a ${ref.workflowType}, which records no steps: nothing to retry`, { status: ref.status });
+            }
+            throw err;
+          }),
+      );
+      return { workflowId: ref.workflowId, ...outcome };
     },
   );
 };

@@ -9,6 +9,17 @@ export const processWorkflowId = z
 
 export const processParams = z.object({ workflowId: processWorkflowId });
 
+/** The admin's retry of a process's failed steps. */
+export const retryStepBody = z
+  .object({ reason: z.string().trim().min(1).max(500).optional().meta({ description: 'what was fixed; recorded with the step' }) })
+  .strict()
+  .optional();
+
+/** What the retry recorded: the process's status and step number after it. */
+export const retryStepResult = z
+  .object({ workflowId: z.string(), status: z.string(), seq: z.number(), recorded: z.array(z.string()) })
+  .meta({ id: 'RetryStepResult' });
+
 export const runQuery = z
   .object({ runId: z.uuid().optional().meta({ description: 'one run of the process; the latest run when left out' }) })
   .strict();

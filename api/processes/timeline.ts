@@ -26,6 +26,8 @@ const T = protos.temporal.api.enums.v1.EventType;
 
 /** The activity every process step goes through (workflows/shared/steps.ts, StepRecord). */
 export const recordingActivity = 'recordStep';
+/** The activity that records a step the database refused, and the `step.failed` step after it. */
+export const failureRecordingActivity = 'recordFailedStep';
 
 /** Kinds of timeline steps. */
 export const timelineKinds = [
@@ -157,9 +159,11 @@ export function buildTimeline(history: History): DecodedTimeline {
       case T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
         const a = event.activityTaskScheduledEventAttributes;
         const name = a?.activityType?.name ?? 'activity';
-        const input = asRecord(decodeFirst(a?.input));
+        const scheduled = asRecord(decodeFirst(a?.input));
+        // A failed step's record (`step.failed`) is a step as well, carried as the failure activity's `failure`.
+        const input = name === failureRecordingActivity ? asRecord(scheduled?.failure) : scheduled;
         const actor = asActor(input?.actor);
-        if (name === recordingActivity && input && typeof input.seq === 'number' && typeof input.action === 'string' && actor) {
+        if ((name === recordingActivity || name === failureRecordingActivity) && input && typeof input.seq === 'number' && typeof input.action === 'string' && actor) {
           seen(actor);
           const from = optionalString(input.from);
           const to = optionalString(input.to);

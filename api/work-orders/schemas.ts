@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { workOrderCategories } from '../../domain/categories.js';
 import { workOrderChannels, workOrderPriorities, workOrderStatuses } from '../../workflows/work-order.contract.js';
-import { phone, propertyId } from '../common.js';
+import { needsAttentionQuery, phone, propertyId } from '../common.js';
 import { actorSchema, cursorQuery, csv, deadlineSchema, isoSchema, limitQuery, reportSummaryShape, timelineSchema } from '../process-views.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -92,6 +92,7 @@ export const listQuery = z
     category: z.enum(workOrderCategories).optional(),
     assigneeId: z.uuid().optional(),
     overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    needsAttention: needsAttentionQuery,
     limit: limitQuery,
     cursor: cursorQuery,
   })

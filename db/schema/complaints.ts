@@ -51,6 +51,8 @@ export const complaints = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** A step of the process could not be recorded: a person must look (an admin retries it once the cause is fixed). */
+    needsAttention: boolean('needs_attention').notNull().default(false),
     /** The workflow step this row reflects: an older step never overwrites a newer one. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
@@ -60,5 +62,6 @@ export const complaints = pgTable(
     index('complaints_property_status_idx').on(t.propertyId, t.status),
     index('complaints_handler_status_idx').on(t.handlerId, t.status),
     index('complaints_next_deadline_idx').on(t.nextDeadline).where(sql`next_deadline IS NOT NULL`),
+    index('complaints_needs_attention_idx').on(t.propertyId).where(sql`needs_attention`),
   ],
 );

@@ -131,6 +131,8 @@ export const maintenanceTasks = pgTable(
     defects: integer('defects').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    /** A step of the process could not be recorded: a person must look (an admin retries it once the cause is fixed). */
+    needsAttention: boolean('needs_attention').notNull().default(false),
     /** The workflow step this row reflects: an older step never overwrites a newer one. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
@@ -140,6 +142,7 @@ export const maintenanceTasks = pgTable(
     index('maintenance_tasks_property_due_idx').on(t.propertyId, t.nominalDue.desc().nullsFirst(), t.workflowId.desc().nullsFirst()),
     index('maintenance_tasks_plan_due_idx').on(t.planId, t.nominalDue),
     index('maintenance_tasks_equipment_idx').on(t.equipmentId),
+    index('maintenance_tasks_needs_attention_idx').on(t.propertyId).where(sql`needs_attention`),
   ],
 );
 

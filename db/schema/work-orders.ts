@@ -3,7 +3,7 @@
  * activity after every step (never by the API), read by lists, filters and statistics.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgSequence, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgSequence, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Human-readable order numbers: WO-<date>-<n>. */
 export const workOrderNumbers = pgSequence('work_order_number_seq', { startWith: 1 });
@@ -34,6 +34,8 @@ export const workOrders = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** A step of the process could not be recorded: a person must look (an admin retries it once the cause is fixed). */
+    needsAttention: boolean('needs_attention').notNull().default(false),
     /** The workflow step this row reflects: an older step never overwrites a newer one. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
   },
@@ -43,5 +45,6 @@ export const workOrders = pgTable(
     index('work_orders_property_status_idx').on(t.propertyId, t.status),
     index('work_orders_assignee_status_idx').on(t.assigneeId, t.status),
     index('work_orders_next_deadline_idx').on(t.nextDeadline).where(sql`next_deadline IS NOT NULL`),
+    index('work_orders_needs_attention_idx').on(t.propertyId).where(sql`needs_attention`),
   ],
 );

@@ -1,5 +1,6 @@
 /** The API over a test database and Temporal client, with tokens for the demo staff. */
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import type { RateLimits } from '../../api/limits.js';
@@ -31,13 +32,33 @@ export const unlimited: RateLimits = { perAddressPerMinute: 1_000_000, perTokenP
  */
 export async function testApp(
   db: Db,
-  opts: { temporal?: Client; taskQueue?: string; stepTimeoutMs?: number; replayTimeoutMs?: number; standingTtlMs?: number; limits?: RateLimits } = {},
+  opts: {
+    temporal?: Client;
+    taskQueue?: string;
+    stepTimeoutMs?: number;
+    replayTimeoutMs?: number;
+    standingTtlMs?: number;
+    limits?: RateLimits;
+    payloadCodec?: PayloadCodec;
+    codecCorsOrigins?: string[];
+  } = {},
 ): Promise<TestApp> {
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const taskQueue = opts.taskQueue ?? 'unused';
   // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
   const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
-  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h', ...(opts.standingTtlMs !== undefined ? { standingTtlMs: opts.standingTtlMs } : {}) }, limits: opts.limits ?? unlimited, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
+  const app = await buildApp({
+    db,
+    temporal,
+    taskQueue,
+    auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h', ...(opts.standingTtlMs !== undefined ? { standingTtlMs: opts.standingTtlMs } : {}) },
+    limits: opts.limits ?? unlimited,
+    ...(planEngine ? { planEngine } : {}),
+    ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
+    ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}),
+    ...(opts.payloadCodec ? { payloadCodec: opts.payloadCodec } : {}),
+    ...(opts.codecCorsOrigins ? { codecCorsOrigins: opts.codecCorsOrigins } : {}),
+  });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   const as = async (username: string) => {

@@ -4,6 +4,7 @@
  * started from the binaries the toolchain built, plus a worker over the prebuilt bundle and
  * the replay worker the audit replay check needs.
  */
+import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, TransportError, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -86,16 +87,18 @@ async function withTransientRetry<T>(create: () => Promise<T>, tries = 3): Promi
 
 /**
  * The replay worker beside a worker on `taskQueue`, as worker.ts runs it: the replay
- * activity on `<taskQueue>-replay`, one at a time, against the prebuilt bundle.
+ * activity on `<taskQueue>-replay`, one at a time, against the prebuilt bundle (with the
+ * payload codec of the worker beside it, if it has one).
  */
-export async function replayWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
+export async function replayWorker(env: TestWorkflowEnvironment, taskQueue: string, codec?: PayloadCodec): Promise<Worker> {
   const bundlePath = inject('workflowBundle');
   return withTransientRetry(() =>
     Worker.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue: replayTaskQueue(taskQueue),
-      activities: createReplayActivities({ workflowBundle: () => readFile(bundlePath, 'utf8') }),
+      ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+      activities: createReplayActivities({ workflowBundle: () => readFile(bundlePath, 'utf8'), ...(codec ? { codec } : {}) }),
       maxConcurrentActivityTaskExecutions: 1,
     }),
   );

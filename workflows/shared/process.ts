@@ -21,7 +21,10 @@ import type { createActivities } from '../../activities/index.js';
 import { systemRole, type Actor, type Role } from '../../domain/roles.js';
 import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../search-attributes.js';
 import { clockView, dueEvents, emptyClocks, markFired, nextWakeUp, pauseAll, resumeAll, startClock, stopClock, type ClockSpec, type SlaClocks, type SlaClockView, type SlaEvent } from '../sla/clocks.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { retryErrors, retryFailedStepsUpdate, sanitise, stepFailureOf, type FailedStepView, type RetryStepArgs, type StepFailureType } from './step-failures.js';
 import {
+  blockedStep,
   illegalTransition,
   invalidArgument,
   notAllowed,
@@ -49,7 +52,7 @@ export const databaseActivity: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 };
 
-const { recordStep } = proxyActivities<Activities>(databaseActivity);
+const { recordStep, recordFailedStep } = proxyActivities<Activities>(databaseActivity);
 // A gateway that stays down must not hold the process up: delivery gives up after a while
 // and the outbox row keeps the failure for a person to see.
 const { deliverNotifications } = proxyActivities<Activities>({
@@ -123,6 +126,8 @@ export interface StepOptions {
   detail?: Record<string, unknown>;
   notify?: StepNotification;
   slaEvent?: SlaEventRecord;
+  /** Raise (true) or clear (false) the needs-attention flag in the projection. */
+  attention?: boolean;
 }
 
 /** A transition: a step that may change the status. */
@@ -154,6 +159,8 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   let identityWritten = false;
   // The search attributes as last upserted, so a step upserts only what changed.
   const upserted: { status?: string; assignee?: string } = {};
+  // Steps the database refused, oldest first, kept for the admin's retry.
+  const failed: { step?: StepInput<K>; view: FailedStepView }[] = [];
 
   /** Record one step: timeline, search attributes, then projection + audit + outbox in one activity. */
   const record = async (action: string, actor: Actor, opts: StepOptions & { from?: S } = {}): Promise<StepResult> => {
@@ -186,16 +193,130 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       ...said,
       ...(opts.notify ? { notify: opts.notify } : {}),
       ...(opts.slaEvent ? { slaEvent: opts.slaEvent } : {}),
+      ...(opts.attention !== undefined ? { attention: opts.attention } : {}),
       ...(identityWritten ? {} : { identity: spec.identity() }),
       live: spec.live(clockView(clocks, at)),
     };
-    const result = await recordStep(step);
+    let result: StepResult;
+    try {
+      result = await recordStep(step);
+    } catch (err) {
+      const failure = stepFailureOf(err);
+      // Runs from before steps could fail this way let the failure through; they replay that way.
+      if (!failure || !patched('step-failures')) throw err;
+      return recordFailure(step.action, step, failure);
+    }
     identityWritten = true;
-    // The step itself tried to deliver its notifications; what it could not is retried here.
-    const owed = lean ? result.pending : result.outboxIds;
-    if (owed.length) deliveries.push(deliverNotifications({ ids: owed }).catch(() => undefined));
+    owe(lean ? result.pending : result.outboxIds);
     return result;
   };
+
+  /** The step itself tried to deliver its notifications; what it could not is retried here. */
+  const owe = (ids: number[]): void => {
+    if (ids.length) deliveries.push(deliverNotifications({ ids }).catch(() => undefined));
+  };
+
+  /**
+   * A step the database refuses (its data, a constraint) will never be written by retrying:
+   * record that it failed (who, when, why), flag the process as needing attention, tell the
+   * dispatcher and admin, and go on, so the SLA clocks keep running behind it. The step waits
+   * in `failed` for an admin's retry. `step` is absent for an activity other than a step's
+   * recording (see `attempt`): there is nothing to write again, the admin's retry acknowledges it.
+   */
+  const recordFailure = async (failedAction: string, step: StepInput<K> | undefined, failure: { type: StepFailureType; message: string }): Promise<StepResult> => {
+    const now = Date.now();
+    const view: FailedStepView = { ...(step ? { seq: step.seq } : {}), action: failedAction, at: step?.at ?? now, errorType: failure.type, error: failure.message };
+    failed.push({ ...(step ? { step } : {}), view });
+    state.seq += 1;
+    changes += 1;
+    const at = now;
+    const reason = step
+      ? `the ${failedAction} step could not be recorded (${failure.type}); an admin may retry it once the cause is fixed`
+      : `${failedAction} failed for good (${failure.type}); the process went on without it, an admin acknowledges it with a retry`;
+    const detail = { ...(step ? { failedSeq: step.seq } : {}), failedAction, errorType: failure.type, error: sanitise(failure.message) };
+    state.timeline.push({ seq: state.seq, at, action: 'step.failed', actor: systemActor, reason, detail });
+    const written = await recordFailedStep({
+      ...(step ? { failed: step } : {}),
+      failure: {
+        process: spec.kind,
+        propertyId: state.propertyId,
+        seq: state.seq,
+        at,
+        action: 'step.failed',
+        actor: systemActor,
+        reason,
+        detail,
+        notify: {
+          targets: [
+            { kind: 'role', role: 'dispatcher' },
+            { kind: 'role', role: 'admin' },
+          ],
+          template: 'process.step-failed',
+          payload: sanitise(spec.sla.payload({ failedAction, ...(step ? { failedSeq: step.seq } : {}), errorType: failure.type })),
+        },
+        ...(identityWritten ? {} : { identity: spec.identity() }),
+        live: spec.live(clockView(clocks, at)),
+      },
+    });
+    identityWritten ||= written.projected;
+    owe([...(written.failed?.pending ?? []), ...written.failure.pending]);
+    return written.failed ?? { outboxIds: [], recipients: 0, pending: [] };
+  };
+
+  /**
+   * Call an activity whose data may be refused for good (a lookup, a pick): such a failure is
+   * recorded, flagged and told like a failed step, and `fallback` stands in so the process goes
+   * on (a dispatch nobody could pick for goes to the dispatcher). Any other error is thrown.
+   */
+  const attempt = async <T>(action: string, call: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = stepFailureOf(err);
+      if (!failure || !patched('step-failures')) throw err;
+      await recordFailure(action, undefined, failure);
+      return fallback;
+    }
+  };
+
+  /**
+   * The admin's retry: record every failed step again (sanitised, as the failure record
+   * stored it), oldest first. All written: the flag clears with a `step.retried` step. One
+   * still refused: the update fails (409) and the process stays flagged.
+   */
+  setHandler(
+    retryFailedStepsUpdate,
+    async ({ actor, reason }) => {
+      const before = { steps: state.timeline.length };
+      const retried: (number | string)[] = [];
+      while (failed[0]) {
+        const { step, view } = failed[0];
+        try {
+          if (step) owe((await recordStep(sanitise(step))).pending);
+        } catch (err) {
+          const failure = stepFailureOf(err);
+          if (!failure) throw err;
+          throw ApplicationFailure.create({
+            type: retryErrors.stillFailing,
+            message: `the ${view.action} step (seq ${view.seq ?? '-'}) still cannot be recorded: ${failure.message}`,
+            nonRetryable: true,
+            details: [{ status: state.status, action: 'retry-step' }],
+          });
+        }
+        failed.shift();
+        if (step) identityWritten = true;
+        retried.push(view.seq ?? view.action);
+      }
+      await record('step.retried', actor, { reason: reason ?? 'failed steps recorded again', detail: { retried }, attention: false });
+      return outcome(before);
+    },
+    {
+      validator: ({ actor }: RetryStepArgs) => {
+        if (actor.role !== 'admin') throw notAllowed(`role ${actor.role} may not retry a failed step (allowed: admin)`);
+        if (!failed.length) throw blockedStep('retry-step', state.status, `this ${spec.noun} has no failed step to retry`);
+      },
+    },
+  );
 
   /** 409 unless the process is in a status the action may start from. */
   const ensureFrom = (action: A): void => {
@@ -375,9 +496,14 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       if (next === undefined) await condition(() => changes !== seen);
       else await condition(() => changes !== seen, Math.max(1, next - Date.now()));
     }
-    await condition(allHandlersFinished);
+    // A process with a step still unrecorded stays open for the admin's retry; the handler that
+    // took the last step may still be recording it, so its failure is waited for too.
+    const settled = () => allHandlersFinished() && failed.length === 0;
+    await condition(settled);
     await also();
     await Promise.all(deliveries);
+    // Steps recorded in the background (`also`) may have failed as well.
+    await condition(settled);
   };
 
   return {
@@ -393,9 +519,12 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     pauseClocks: (now: number) => pauseAll(clocks, now),
     resumeClocks: (now: number) => resumeAll(clocks, now),
     escalateRepeat,
+    attempt,
     snapshot,
     open,
     runToEnd,
+    /** The steps waiting for an admin's retry. */
+    failedSteps: (): FailedStepView[] => failed.map((f) => f.view),
   };
 }
 

@@ -145,6 +145,8 @@ export interface StepRecordBase {
   detail?: Record<string, unknown>;
   notify?: StepNotification;
   slaEvent?: SlaEventRecord;
+  /** Raise (true) or clear (false) the process's needs-attention flag with this step. */
+  attention?: boolean;
 }
 
 /**
