@@ -71,7 +71,8 @@ const revoked = (why: string) => new HttpProblem(401, 'unauthorized', `a valid b
 
 /**
  * Whether the token still stands: its subject exists and is active, and still holds the
- * token's role at a property in force (or company-wide, for admins and directors). The
+ * token's role at a property in force (or company-wide, for admins and directors with a
+ * membership still in force). The
  * properties the request may see narrow to those still held.
  */
 async function checkStanding(req: FastifyRequest): Promise<void> {
@@ -80,7 +81,8 @@ async function checkStanding(req: FastifyRequest): Promise<void> {
   if (!person) throw revoked('unknown staff member');
   if (!person.active) throw revoked('staff member is no longer active');
   const held = person.memberships.filter((m) => m.active && m.role === role).map((m) => m.propertyId);
-  const companyWide = allPropertyRoles.includes(role) && person.role === role;
+  // Admins and directors act company-wide, unless every membership they hold has been switched off.
+  const companyWide = allPropertyRoles.includes(role) && person.role === role && (person.memberships.length === 0 || person.memberships.some((m) => m.active));
   if (!companyWide && held.length === 0) throw revoked(`role ${role} is no longer held at any property`);
   req.user = { ...req.user, properties: req.user.properties.filter((p) => held.includes(p)) };
 }

@@ -113,6 +113,19 @@ describe('revocation', () => {
     expect(refused.json().message).toContain('no longer held');
   });
 
+  it('refuses a director switched off at every property they belong to, though directors see every property', async () => {
+    expect((await call('POST', '/v1/properties/river-court/staff', 'admin', { username: 'director.three', name: 'Third director', role: 'director' })).statusCode).toBe(201);
+    const token = await t.as('director.three');
+    expect((await t.app.inject({ method: 'GET', url: '/v1/properties/harbour-view', headers: token })).statusCode).toBe(200);
+    const three = await membershipAt('river-court', 'director.three');
+    expect((await call('PATCH', `/v1/properties/river-court/staff/${three!.id}`, 'admin', { active: false })).statusCode).toBe(200);
+    await eventually(
+      () => t.app.inject({ method: 'GET', url: '/v1/properties/harbour-view', headers: token }),
+      (res) => res.statusCode === 401,
+      "the director's token to be refused",
+    );
+  });
+
   it('answers 401 to a well-signed token for a subject that does not exist', async () => {
     for (const sub of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const res = await t.app.inject({ method: 'GET', url: '/v1/properties', headers: t.bearer({ sub, username: 'ghost', name: 'Ghost', role: 'admin', properties: [] }) });
