@@ -10,6 +10,7 @@ import type { Db } from '../db/index.js';
 import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
+import { projectHazard } from './projections/hazards.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
@@ -54,6 +55,7 @@ const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Prom
   'work-order': projectWorkOrder,
   complaint: projectComplaint,
   'maintenance-task': projectMaintenanceTask,
+  hazard: projectHazard,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */

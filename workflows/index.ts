@@ -1,6 +1,7 @@
 /** Every workflow type the worker runs. */
 export { auditReplayWorkflow } from './audit-replay.js';
 export { complaintWorkflow } from './complaint.js';
+export { hazardWorkflow } from './hazard.js';
 export { maintenancePlanWorkflow } from './maintenance-plan.js';
 export { maintenanceTaskWorkflow } from './maintenance-task.js';
 export { workOrderWorkflow } from './work-order.js';
