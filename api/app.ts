@@ -22,6 +22,8 @@ import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
+import { hazardPolicyRoutes } from './hazard-policies/routes.js';
+import { hazardRoutes } from './hazards/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import type { PlanEngine } from './maintenance-plans/engine.js';
@@ -109,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(maintenancePlanRoutes);
       await v1.register(maintenanceRoutes);
       await v1.register(maintenanceTaskRoutes);
+      await v1.register(hazardPolicyRoutes);
+      await v1.register(hazardRoutes);
     },
     { prefix: '/v1' },
   );
