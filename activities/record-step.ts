@@ -11,6 +11,7 @@ import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/s
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
 import { projectHazard } from './projections/hazards.js';
+import { projectPatrolRound } from './projections/patrol-rounds.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
@@ -56,6 +57,7 @@ const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Prom
   complaint: projectComplaint,
   'maintenance-task': projectMaintenanceTask,
   hazard: projectHazard,
+  'patrol-round': projectPatrolRound,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */

@@ -4,4 +4,5 @@ export { complaintWorkflow } from './complaint.js';
 export { hazardWorkflow } from './hazard.js';
 export { maintenancePlanWorkflow } from './maintenance-plan.js';
 export { maintenanceTaskWorkflow } from './maintenance-task.js';
+export { patrolRoundWorkflow } from './patrol-round.js';
 export { workOrderWorkflow } from './work-order.js';

@@ -12,3 +12,4 @@ export * from './complaints.js';
 export * from './contacts.js';
 export * from './maintenance.js';
 export * from './hazards.js';
+export * from './patrols.js';

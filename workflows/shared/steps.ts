@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Actor, Role } from '../../domain/roles.js';
 import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
 import type { HazardIdentity, HazardLive } from '../hazard.contract.js';
+import type { PatrolRoundIdentity, PatrolRoundLive } from '../patrol-round.contract.js';
 import type { MaintenanceTaskIdentity, MaintenanceTaskLive } from '../maintenance-task.contract.js';
 import type { WorkOrderIdentity, WorkOrderLive } from '../work-order.contract.js';
 
@@ -128,6 +129,7 @@ export interface ProcessProjections {
   complaint: { identity: ComplaintIdentity; live: ComplaintLive };
   'maintenance-task': { identity: MaintenanceTaskIdentity; live: MaintenanceTaskLive };
   hazard: { identity: HazardIdentity; live: HazardLive };
+  'patrol-round': { identity: PatrolRoundIdentity; live: PatrolRoundLive };
 }
 
 /** The processes that record steps; each has its projection table. */
