@@ -5,4 +5,5 @@ export { hazardWorkflow } from './hazard.js';
 export { maintenancePlanWorkflow } from './maintenance-plan.js';
 export { maintenanceTaskWorkflow } from './maintenance-task.js';
 export { patrolRoundWorkflow } from './patrol-round.js';
+export { patrolScheduleWorkflow } from './patrol-schedule.js';
 export { workOrderWorkflow } from './work-order.js';
