@@ -29,6 +29,7 @@ import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import type { PlanEngine } from './recurring-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
 import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
+import { patrolRoutes } from './patrols/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
 import { registerMetrics } from './metrics/routes.js';
 import { processRoutes } from './processes/routes.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** Starts, tells and retires the workflow of each maintenance plan (see maintenance-plans/engine.ts); without it plan writes answer 503. */
   planEngine?: PlanEngine;
+  /** Starts, tells and retires the workflow of each patrol schedule (the same engine, for patrol schedules); without it schedule writes answer 503. */
+  patrolEngine?: PlanEngine;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
 }
@@ -113,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(maintenanceTaskRoutes);
       await v1.register(hazardPolicyRoutes);
       await v1.register(hazardRoutes);
+      await v1.register(patrolRoutes);
     },
     { prefix: '/v1' },
   );

@@ -8,7 +8,7 @@ import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { parseIsoDuration } from '../domain/durations.js';
 import type { IntervalUnit } from '../domain/maintenance.js';
 import type { Actor } from '../domain/roles.js';
-import { hazardSeverities } from '../workflows/hazard.contract.js';
+import { hazardSeverities, type HazardSeverity } from '../workflows/hazard.contract.js';
 import type { PatrolRoundInput, RouteKind } from '../workflows/patrol-round.contract.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './index.js';
@@ -282,7 +282,7 @@ export interface RouteStats {
   checkpoints: { due: number; checked: number; missed: number };
   exceptions: number;
   skewFlags: number;
-  hazards: Record<string, { open: number; overdue: number; closed: number; medianMsToClose: number | null }>;
+  hazards: Record<HazardSeverity, { open: number; overdue: number; closed: number; medianMsToClose: number | null }>;
 }
 
 /**
@@ -300,7 +300,9 @@ export async function routeStats(db: Db, routeId: string, from: Date, to: Date):
     .where(inPeriod)
     .groupBy(r.status);
   const n = (...statuses: string[]) => byStatus.filter((b) => statuses.includes(b.status)).reduce((sum, b) => sum + Number(b.n), 0);
-  const sum = (key: 'checkpoints' | 'checked' | 'missed' | 'exceptions' | 'skew') => byStatus.filter((b) => b.status !== 'skipped').reduce((total, b) => total + Number(b[key] ?? 0), 0);
+  // Checkpoints of rounds that have ended: an open round's unchecked checkpoints may still be checked.
+  const ended = byStatus.filter((b) => !['skipped', 'scheduled', 'in_progress'].includes(b.status));
+  const sum = (key: 'checkpoints' | 'checked' | 'missed' | 'exceptions' | 'skew') => ended.reduce((total, b) => total + Number(b[key] ?? 0), 0);
   const h = hazards;
   const hazardRows = await db
     .select({
@@ -318,7 +320,7 @@ export async function routeStats(db: Db, routeId: string, from: Date, to: Date):
       const row = hazardRows.find((x) => x.severity === s);
       return [s, { open: Number(row?.open ?? 0), overdue: Number(row?.overdue ?? 0), closed: Number(row?.closed ?? 0), medianMsToClose: row?.median == null ? null : Math.round(Number(row.median)) }];
     }),
-  );
+  ) as RouteStats['hazards'];
   return {
     rounds: {
       due: n('completed', 'completed_late', 'finished_early', 'incomplete', 'missed', 'scheduled', 'in_progress'),

@@ -6,6 +6,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { saveContact } from '../../db/contacts.js';
+import { getRoundRow } from '../../db/patrols.js';
+import { parseRoundWorkflowId, patrolRoundQuery } from '../../workflows/patrol-round.contract.js';
 import { getTaskRow } from '../../db/maintenance-tasks.js';
 import { allocateHazardId, getHazardRow, listHazards, toHazardPolicySnapshot, type HazardRow } from '../../db/hazards.js';
 import { getHazardPolicy, getSlaPolicy, listStaff } from '../../db/reference.js';
@@ -31,7 +33,7 @@ import {
 import { workOrderWorkflowId } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
-import { processPlace } from '../process-calls.js';
+import { processPlace, withinDeadline } from '../process-calls.js';
 import { claimId, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, idempotencyHeaders, rectifiedBody, reinspectBody, workOrderBody } from './schemas.js';
@@ -97,9 +99,20 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
     final: finalHazardStatuses,
   });
   const shown = hazards.shownAs((_req, state) => present(state));
+  const waitMs = app.deps.stepTimeoutMs ?? 20_000;
+  /** The round a hazard is raised from, as its workflow knows it (the observation is not in the projection). */
+  const readRound = (roundId: string) =>
+    withinDeadline(app.deps.temporal, waitMs, `patrol round ${roundId}`, 'no worker answered', () => app.deps.temporal.workflow.getHandle(roundId).query(patrolRoundQuery));
 
   /** The source as the workflow keeps it, once it is known to be at the property (400 naming the field otherwise). */
   const sourceOf = async (propertyId: string, source: z.infer<typeof createHazardBody>['source']): Promise<HazardSource> => {
+    if (source.kind === 'patrol') {
+      const round = parseRoundWorkflowId(source.roundId) && (await getRoundRow(db, source.roundId));
+      if (!round || round.propertyId !== propertyId) throw badRequest('body.source.roundId', `is not a patrol round of ${propertyId}`);
+      const seen = (await readRound(source.roundId)).observations.find((o) => o.checkpointId === source.checkpointId);
+      if (seen?.result !== 'issue') throw badRequest('body.source.checkpointId', `has no issue observed in round ${source.roundId}`);
+      return { ...source, routeId: round.routeId };
+    }
     if (source.kind !== 'maintenance') return source;
     const task = await getTaskRow(db, source.taskId);
     if (!task || task.propertyId !== propertyId) throw badRequest('body.source.taskId', `is not a maintenance task of ${propertyId}`);

@@ -14,6 +14,7 @@ const { location, photos } = createWorkOrderBody.shape;
 
 /** Where the hazard was found: a patrol round's checkpoint (its issue observation), a maintenance task, or neither (raised directly). */
 const source = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('patrol'), roundId: z.string().min(1).max(300), checkpointId: z.uuid() }).strict(),
   z.object({ kind: z.literal('maintenance'), taskId: z.string().min(1).max(300) }).strict(),
   z.object({ kind: z.literal('staff') }).strict(),
 ]);
