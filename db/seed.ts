@@ -24,6 +24,7 @@ import {
 } from './reference.js';
 import { seedHazardPolicies } from './hazards.js';
 import { seedMaintenance } from './seed-maintenance.js';
+import { seedPatrols } from './seed-patrols.js';
 
 export const demoPropertyId = 'harbour-view';
 
@@ -98,7 +99,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
     const policies = await seedComplaintPolicies(db);
     const maintenance = await seedMaintenance(db, demoPropertyId, seeder);
     const hazards = await seedHazardPolicies(db, demoPropertyId, seeder);
-    return policies || maintenance || hazards;
+    const patrols = await seedPatrols(db, demoPropertyId, seeder);
+    return policies || maintenance || hazards || patrols;
   }
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
@@ -118,5 +120,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
   await seedComplaintPolicies(db);
   await seedMaintenance(db, demoPropertyId, seeder);
   await seedHazardPolicies(db, demoPropertyId, seeder);
+  await seedPatrols(db, demoPropertyId, seeder);
   return true;
 }
