@@ -2,15 +2,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getSlaPolicy } from '../db/reference.js';
-import { seedDemo } from '../db/seed.js';
 import { toPolicySnapshot } from '../domain/sla-policy.js';
-import { auditTrail, freshDatabase, outboxOf, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, outboxOf, type TestDatabase } from '../test/harness/db.js';
 import { hazardStep, openHazard, waitForHazard } from '../test/harness/hazards.js';
 import { eventually, saveFixture, updateFailure } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, orderStep, recordingNotifier, workOrderWorker } from '../test/harness/work-orders.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
+import { actor, orderStep } from '../test/harness/work-orders.js';
 import { assignHazardUpdate, hazardQuery, hazardWorkOrderUpdate, rectifiedUpdate, reinspectUpdate, startRectifyingUpdate } from './hazard.contract.js';
 import { processErrors } from './shared/steps.js';
 import { cancelUpdate, workOrderWorkflowId, type WorkOrderInput } from './work-order.contract.js';
@@ -18,31 +17,17 @@ import { cancelUpdate, workOrderWorkflowId, type WorkOrderInput } from './work-o
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+const stack = workflowStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier: recordingNotifier() });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
+const rows = stack.rows;
 
 const open = (overrides: Parameters<typeof openHazard>[3] = {}) => openHazard(env.client, worker.options.taskQueue, database.db, overrides);
 const as = (username: string) => actor(database.db, username);
 const received = (h: WorkflowHandle) => waitForHazard(h, (s) => s.timeline.some((t) => t.action === 'receive'), 'receipt');
 
-async function rows<T = Record<string, unknown>>(query: string, params: unknown[]): Promise<T[]> {
-  return (await database.pool.query(query, params)).rows as T[];
-}
 
 /** Assign to `username` (technician Chen), who starts and reports the rectification done. */
 async function rectifiedByChen(h: WorkflowHandle, username = 'tech.chen') {

@@ -1,43 +1,28 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemo } from '../db/seed.js';
-import { freshDatabase, outboxOf, type TestDatabase } from '../test/harness/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { outboxOf, type TestDatabase } from '../test/harness/db.js';
 import { openRound, roundStep, waitForRound } from '../test/harness/patrols.js';
 import { eventually, saveFixture, updateFailure } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, recordingNotifier, workOrderWorker } from '../test/harness/work-orders.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
+import { actor } from '../test/harness/work-orders.js';
 import { checkInUpdate, finishRoundUpdate, observeUpdate, patrolRoundQuery, startRoundUpdate, type PatrolRoundInput } from './patrol-round.contract.js';
 import { processErrors } from './shared/steps.js';
 
 const MIN = 60_000;
 
+const stack = workflowStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier: recordingNotifier() });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
+const rows = stack.rows;
 
 const open = async (overrides: Partial<PatrolRoundInput> = {}) => openRound(env.client, worker.options.taskQueue, database.db, await env.currentTimeMs(), overrides);
 const guard = () => actor(database.db, 'security.zhao');
 const opened = (h: WorkflowHandle) => waitForRound(h, (s) => s.timeline.some((t) => t.action === 'receive'), 'receipt');
 
-async function rows<T = Record<string, unknown>>(query: string, params: unknown[]): Promise<T[]> {
-  return (await database.pool.query(query, params)).rows as T[];
-}
 
 describe('a patrol round', () => {
   it('turns a checkpoint nobody scanned by window + grace into one exception, escalated once per level, and closes itself as incomplete', async () => {

@@ -1,40 +1,25 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { changeScheduleStatus, createRoute, createSchedule } from '../db/patrols.js';
-import { seedDemo } from '../db/seed.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import type { TestDatabase } from '../test/harness/db.js';
 import { roundStep } from '../test/harness/patrols.js';
 import { eventually, saveFixture } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, recordingNotifier, workOrderWorker } from '../test/harness/work-orders.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
+import { actor } from '../test/harness/work-orders.js';
 import { checkInUpdate, roundWorkflowId, startRoundUpdate } from './patrol-round.contract.js';
 import { patrolScheduleWorkflowId, planChangedSignal } from './patrol-schedule.contract.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
+const stack = workflowStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
+beforeAll(() => ({ env, database, worker } = stack));
+const rows = stack.rows;
 
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier: recordingNotifier() });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
-
-async function rows<T = Record<string, unknown>>(query: string, params: unknown[]): Promise<T[]> {
-  return (await database.pool.query(query, params)).rows as T[];
-}
 
 describe('a patrol schedule', () => {
   // The time-skipping server stops skipping once a round (a child of a schedule run that has
