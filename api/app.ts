@@ -25,6 +25,7 @@ import { equipmentRoutes } from './equipment/routes.js';
 import { hazardPolicyRoutes } from './hazard-policies/routes.js';
 import { hazardRoutes } from './hazards/routes.js';
 import { installErrorHandler } from './errors.js';
+import { inspectionRoutes } from './inspections/routes.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import type { PlanEngine } from './recurring-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(hazardPolicyRoutes);
       await v1.register(hazardRoutes);
       await v1.register(patrolRoutes);
+      await v1.register(inspectionRoutes);
     },
     { prefix: '/v1' },
   );

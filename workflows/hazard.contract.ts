@@ -28,10 +28,11 @@ export const hazardWorkflowType = 'hazardWorkflow';
 /** Workflow ID of a hazard: `hazard:HZ-20261201-0001`. */
 export const hazardWorkflowId = (hazardId: string): string => `hazard:${hazardId}`;
 
-/** Where a hazard was found: on a patrol round's checkpoint, in a maintenance task, or by a staff member directly. */
+/** Where a hazard was found: on a patrol round's checkpoint, in a maintenance task, as an area scored below its threshold in an inspection, or by a staff member directly. */
 export type HazardSource =
   | { kind: 'patrol'; roundId: string; routeId: string; checkpointId: string }
   | { kind: 'maintenance'; taskId: string }
+  | { kind: 'inspection'; inspectionId: string; area: string }
   | { kind: 'staff' };
 
 /** The property's hazard policy for one severity, resolved to milliseconds. */
@@ -113,7 +114,7 @@ export interface HazardIdentity {
   severity: HazardSeverity;
   description: string;
   sourceKind: HazardSource['kind'];
-  /** The round or task it was found in; null when raised directly. */
+  /** The round, task or inspection it was found in; null when raised directly. */
   sourceRef: string | null;
   routeId: string | null;
   createdById: string;

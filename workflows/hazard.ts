@@ -89,7 +89,7 @@ function hazard(input: HazardInput): Hazard {
       severity: state.severity,
       description: state.description,
       sourceKind: state.source.kind,
-      sourceRef: state.source.kind === 'patrol' ? state.source.roundId : state.source.kind === 'maintenance' ? state.source.taskId : null,
+      sourceRef: sourceRef(state.source),
       routeId: state.source.kind === 'patrol' ? state.source.routeId : null,
       createdById: state.createdBy.id,
       createdAt: state.createdAt,
@@ -246,4 +246,18 @@ async function finished(h: Hazard, link: HazardWorkOrder, status: HazardWorkOrde
     detail: { orderId: link.orderId, status },
     notify: { targets: rectifierTargets(h.state), template: 'hazard.work-order-finished', payload: h.payload({ orderId: link.orderId, status }) },
   });
+}
+
+/** The round, task or inspection a hazard was found in. */
+function sourceRef(source: HazardState['source']): string | null {
+  switch (source.kind) {
+    case 'patrol':
+      return source.roundId;
+    case 'maintenance':
+      return source.taskId;
+    case 'inspection':
+      return source.inspectionId;
+    case 'staff':
+      return null;
+  }
 }

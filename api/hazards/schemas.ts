@@ -100,6 +100,7 @@ export const hazard = z
     source: z.union([
       z.object({ kind: z.literal('patrol'), roundId: z.string(), routeId: z.string(), checkpointId: z.string() }),
       z.object({ kind: z.literal('maintenance'), taskId: z.string() }),
+      z.object({ kind: z.literal('inspection'), inspectionId: z.string(), area: z.string() }),
       z.object({ kind: z.literal('staff') }),
     ]),
     status: z.enum(hazardStatuses),

@@ -13,3 +13,4 @@ export * from './contacts.js';
 export * from './maintenance.js';
 export * from './hazards.js';
 export * from './patrols.js';
+export * from './inspections.js';
