@@ -13,6 +13,18 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Requests allowed per minute, and how many replay checks may wait for the replay worker at once (api/limits.ts). */
+export interface RateLimits {
+  perAddressPerMinute: number;
+  perTokenPerMinute: number;
+  /** For each caller, on the routes that cost a worker or a large query (replay, statistics). */
+  expensivePerMinute: number;
+  /** Replay checks in flight at once; one more is 429 until one finishes. */
+  replayQueue: number;
+}
+
+export const defaultRateLimits: RateLimits = { perAddressPerMinute: 1200, perTokenPerMinute: 600, expensivePerMinute: 20, replayQueue: 4 };
+
 /** Every variable the system reads, with its default. The README's table mirrors this. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -35,6 +47,11 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 12h, 30m or 7d').default('12h'),
+  STAFF_STANDING_TTL_MS: z.coerce.number().int().min(0).max(5000).default(3000),
+  RATE_LIMIT_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRateLimits.perAddressPerMinute),
+  RATE_LIMIT_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRateLimits.perTokenPerMinute),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRateLimits.expensivePerMinute),
+  REPLAY_QUEUE: z.coerce.number().int().min(1).max(1000).default(defaultRateLimits.replayQueue),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -63,7 +80,10 @@ export interface Config {
     apiKey?: string;
   };
   http: { host: string; port: number };
-  auth: { jwtSecret: string; tokenTtl: string };
+  /** `standingTtlMs`: how long a token subject's standing (active, role, memberships) is cached: at most 5 s. */
+  auth: { jwtSecret: string; tokenTtl: string; standingTtlMs: number };
+  /** Requests a minute per address, per token and on replay and statistics routes; replay checks in flight at once. */
+  limits: RateLimits;
   logLevel: (typeof logLevels)[number];
   /** Where the worker serves the Temporal SDK's Prometheus metrics (host:port), if anywhere. */
   workerMetricsAddress?: string;
@@ -179,7 +199,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     http: { host: e.HOST, port: e.PORT },
-    auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL },
+    auth: { jwtSecret: e.JWT_SECRET ?? local!.jwtSecret, tokenTtl: e.TOKEN_TTL, standingTtlMs: e.STAFF_STANDING_TTL_MS },
+    limits: {
+      perAddressPerMinute: e.RATE_LIMIT_ADDRESS_PER_MINUTE,
+      perTokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MINUTE,
+      expensivePerMinute: e.RATE_LIMIT_EXPENSIVE_PER_MINUTE,
+      replayQueue: e.REPLAY_QUEUE,
+    },
     logLevel: e.LOG_LEVEL,
     ...(e.WORKER_METRICS_ADDRESS ? { workerMetricsAddress: e.WORKER_METRICS_ADDRESS } : {}),
     dataDir,

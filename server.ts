@@ -19,6 +19,7 @@ const app = await buildApp({
   temporal,
   taskQueue: config.temporal.taskQueue,
   auth: config.auth,
+  limits: config.limits,
   replacementRule: config.maintenance.replacementRule,
   planEngine,
   patrolEngine,

@@ -49,3 +49,9 @@ export async function connectClient(cfg: Config['temporal'], logger: Logger): Pr
   });
   return new Client({ connection, namespace: cfg.namespace });
 }
+
+/** How often a worker reports that it is running (Temporal worker heartbeats); readiness trusts a report for three of these. */
+export const workerHeartbeatIntervalMs = 2000;
+
+/** Dynamic config for `temporal server start-dev` that lets workers report heartbeats and /readyz list them (ListWorkers). */
+export const devServerWorkerHeartbeats = ['frontend.ListWorkersEnabled=true', 'frontend.WorkerHeartbeatsEnabled=true'].flatMap((v) => ['--dynamic-config-value', v]);

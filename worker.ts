@@ -12,6 +12,7 @@ import { createDb, runMigrations } from './db/index.js';
 import { createLogger } from './logger.js';
 import { createNotifier } from './activities/notifier.js';
 import { connectWorker } from './temporal-worker.js';
+import { workerHeartbeatIntervalMs } from './temporal.js';
 import { staleBundleReason, workflowBundlePath } from './scripts/workflow-bundle.js';
 import { replayTaskQueue } from './workflows/audit-replay.contract.js';
 
@@ -19,6 +20,8 @@ const config = bootConfig();
 const logger = createLogger(config.logLevel, 'worker');
 const sdkLevel = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
 Runtime.install({
+  // Frequent heartbeats let /readyz tell a worker that is polling now from one that died a moment ago.
+  workerHeartbeatInterval: workerHeartbeatIntervalMs,
   logger: new DefaultLogger(sdkLevel, (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'debug'](entry.meta ?? {}, entry.message)),
   telemetryOptions: {
     logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },

@@ -42,7 +42,8 @@ export function assignTechnicianActivity(db: Db) {
             eq(staffMemberships.propertyId, input.propertyId),
             eq(departments.code, input.departmentCode),
             eq(staff.active, true),
-            inArray(staff.role, [...fieldRoles]),
+            eq(staffMemberships.active, true),
+            inArray(staffMemberships.role, [...fieldRoles]),
           ),
         )
         // Fewest open orders first; ties go to whoever has waited longest since their last order.

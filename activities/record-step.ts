@@ -31,7 +31,7 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
   const departmentCodes = targets.flatMap((t) => (t.kind === 'department' ? [t.department] : []));
   if (roles.length || departmentCodes.length) {
     const rows = await tx
-      .select({ id: staff.id, role: staff.role })
+      .select({ id: staff.id, role: staffMemberships.role })
       .from(staff)
       .innerJoin(staffMemberships, eq(staffMemberships.staffId, staff.id))
       .leftJoin(departments, eq(departments.id, staffMemberships.departmentId))
@@ -39,7 +39,8 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
         and(
           eq(staffMemberships.propertyId, step.propertyId),
           eq(staff.active, true),
-          or(roles.length ? inArray(staff.role, roles) : undefined, departmentCodes.length ? inArray(departments.code, departmentCodes) : undefined),
+          eq(staffMemberships.active, true),
+          or(roles.length ? inArray(staffMemberships.role, roles) : undefined, departmentCodes.length ? inArray(departments.code, departmentCodes) : undefined),
         ),
       );
     for (const r of rows) out.set(`staff:${r.id}`, { key: `staff:${r.id}`, kind: 'staff', id: r.id, role: r.role, channel: 'app' });

@@ -6,18 +6,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import type { ReplacementRule } from '../db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate, authPlugin } from './auth.js';
+import { jsonSchemaTransform, validatorCompiler } from './boundary.js';
+import { defaultRateLimits, limitsPlugin, type RateLimits } from './limits.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
@@ -47,16 +43,19 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
-  auth: { jwtSecret: string; tokenTtl: string };
+  /** `standingTtlMs`: how long a token subject's standing is cached (default 3 s; deactivation takes effect within it). */
+  auth: { jwtSecret: string; tokenTtl: string; standingTtlMs?: number };
   /** How long a request waits for a worker to answer a query or finish a step (default 20 s). */
   stepTimeoutMs?: number;
   /** How long a replay check waits for the replay worker's verdict (default 60 s). */
   replayTimeoutMs?: number;
   logger?: FastifyBaseLogger | false;
-  /** Starts, tells and retires the workflow of each maintenance plan (see maintenance-plans/engine.ts); without it plan writes answer 503. */
+  /** Starts, tells and retires the workflow of each maintenance plan (see recurring-plans/engine.ts); without it plan writes answer 503. */
   planEngine?: PlanEngine;
   /** Starts, tells and retires the workflow of each patrol schedule (the same engine, for patrol schedules); without it schedule writes answer 503. */
   patrolEngine?: PlanEngine;
+  /** Requests a minute per address, per token and on expensive routes, and the replay queue's size (defaults in limits.ts). */
+  limits?: RateLimits;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
 }
@@ -85,9 +84,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Property Ops API',
         version: '0.1.0',
-        description: 'Closed-loop property-management processes (repairs, complaints, maintenance, emergencies) as durable workflows.',
+        description: [
+          'Closed-loop property-management processes (repairs, complaints, maintenance, emergencies) as durable workflows.',
+          '',
+          'Every path answers a method it does not list with 405 Method Not Allowed and an `Allow` header naming the methods it has (the `MethodNotAllowed` response).',
+          'Every route may answer 429 (a rate limit; `Retry-After` and `x-ratelimit-*` headers) and 503 (PostgreSQL or Temporal unavailable; `Retry-After`).',
+        ].join('\n'),
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        responses: {
+          MethodNotAllowed: {
+            description: 'The path exists but not with this method',
+            headers: { Allow: { description: 'the methods the path has, such as "GET, HEAD, POST"', schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
+        },
+      },
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
@@ -96,12 +109,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  await app.register(authPlugin, { secret: deps.auth.jwtSecret, tokenTtl: deps.auth.tokenTtl });
+  await app.register(authPlugin, {
+    secret: deps.auth.jwtSecret,
+    tokenTtl: deps.auth.tokenTtl,
+    standing: { db: deps.db, ...(deps.auth.standingTtlMs !== undefined ? { ttlMs: deps.auth.standingTtlMs } : {}) },
+  });
+  await app.register(limitsPlugin, deps.limits ?? defaultRateLimits);
   await app.register(healthRoutes);
   await registerMetrics(app, deps.db);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
+      v1.addHook('onRequest', (req, reply) => app.limitByToken(req, reply));
       await v1.register(propertyRoutes);
       await v1.register(staffRoutes);
       await v1.register(slaPolicyRoutes);

@@ -261,7 +261,7 @@ describe('the replay check over HTTP', () => {
 });
 
 describe('who may read what', () => {
-  const outsider = () => t.bearer({ sub: 'auditor-elsewhere', username: 'auditor.elsewhere', name: 'Auditor of another property', role: 'auditor', properties: ['river-court'] });
+  const outsider = () => t.outsider('auditor', 'river-court');
 
   it('refuses every write to an auditor with 403', async () => {
     const writes: [string, string, object][] = [
@@ -277,15 +277,24 @@ describe('who may read what', () => {
     }
   });
 
-  it('shows an auditor nothing of a property they are not granted', async () => {
-    const headers = outsider();
-    for (const url of [`/v1/processes/${order.workflowId}/history`, `/v1/processes/${order.workflowId}/timeline`, '/v1/audit/verify?propertyId=harbour-view']) {
-      const res = await t.app.inject({ method: 'GET', url, headers });
-      expect([url, res.statusCode]).toEqual([url, 403]);
+  it('shows an auditor nothing of a property they are not granted, answering as for an unknown process', async () => {
+    const headers = await outsider();
+    const unknown = order.workflowId.replace(/\d+$/, '9999');
+    const answer = async (method: 'GET' | 'POST', url: string, payload?: object) => {
+      const res = await t.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+      return [res.statusCode, res.json()];
+    };
+    for (const url of [(id: string) => `/v1/processes/${id}/history`, (id: string) => `/v1/processes/${id}/timeline`]) {
+      const known = await answer('GET', url(order.workflowId));
+      expect(known[0]).toBe(404);
+      expect(known).toEqual(JSON.parse(JSON.stringify(await answer('GET', url(unknown))).replaceAll(unknown, order.workflowId)));
     }
-    const replay = await t.app.inject({ method: 'POST', url: '/v1/audit/replay', headers, payload: { workflowId: order.workflowId } });
-    expect(replay.statusCode).toBe(403);
-    const reads = (await auditRows(order.workflowId)).filter((r) => r.actor_id === 'auditor-elsewhere');
+    expect(await answer('GET', '/v1/audit/verify?propertyId=harbour-view')).toEqual([404, { error: 'not_found', message: 'property harbour-view not found' }]);
+    const replay = await answer('POST', '/v1/audit/replay', { workflowId: order.workflowId });
+    expect(replay).toEqual(JSON.parse(JSON.stringify(await answer('POST', '/v1/audit/replay', { workflowId: unknown })).replaceAll(unknown, order.workflowId)));
+    expect(replay[0]).toBe(404);
+    const { sub } = JSON.parse(Buffer.from(headers.authorization.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string };
+    const reads = (await auditRows(order.workflowId)).filter((r) => r.actor_id === sub);
     expect(reads).toEqual([]);
   });
 

@@ -5,8 +5,11 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
+import type { Db } from '../db/index.js';
+import { staffStanding, type Membership } from '../db/reference.js';
 import { allPropertyRoles, readOnlyRoles, type Actor, type Role } from '../domain/roles.js';
-import { forbidden, HttpProblem } from './errors.js';
+import { forbidden, HttpProblem, notFound } from './errors.js';
 
 /** What a token says about its bearer. */
 export interface TokenClaims {
@@ -24,20 +27,63 @@ declare module '@fastify/jwt' {
   }
 }
 
+/** What the database says about a token's subject now (null: no such person). */
+interface Standing {
+  person: { role: string; active: boolean; memberships: Membership[] } | null;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The subject's current standing, cached for at most the configured few seconds. */
+    standingOf(sub: string): Promise<Standing>;
+  }
   interface FastifyContextConfig {
     /** A POST that only reads (e.g. a replay check) and so stays open to read-only roles. */
     readOnly?: boolean;
   }
 }
 
-/** Register JWT verification. Routes under /v1 call `authenticate` as an onRequest hook. */
-export const authPlugin = fp<{ secret: string; tokenTtl: string }>(
+/** How often a token's subject is looked up again: deactivation takes effect within this time. */
+export const defaultStandingTtlMs = 3000;
+
+/**
+ * Register JWT verification and, given the database, the standing check every authenticated
+ * request makes. Routes under /v1 call `authenticate` as an onRequest hook.
+ */
+export const authPlugin = fp<{ secret: string; tokenTtl: string; standing?: { db: Db; ttlMs?: number } }>(
   async (app, opts) => {
     await app.register(fastifyJwt, { secret: opts.secret, sign: { expiresIn: opts.tokenTtl } });
+    const standing = opts.standing;
+    if (!standing) return;
+    // One lookup per subject per TTL, shared by concurrent requests (fetchMethod dedupes in-flight loads).
+    const cache = new LRUCache<string, Standing>({
+      max: 10_000,
+      ttl: standing.ttlMs ?? defaultStandingTtlMs,
+      fetchMethod: async (sub) => ({ person: (await staffStanding(standing.db, sub)) ?? null }),
+    });
+    app.decorate('standingOf', async (sub: string) => (await cache.fetch(sub)) ?? { person: null });
   },
   { name: 'auth' },
 );
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const revoked = (why: string) => new HttpProblem(401, 'unauthorized', `a valid bearer token is required: ${why}`);
+
+/**
+ * Whether the token still stands: its subject exists and is active, and still holds the
+ * token's role at a property in force (or company-wide, for admins and directors). The
+ * properties the request may see narrow to those still held.
+ */
+async function checkStanding(req: FastifyRequest): Promise<void> {
+  const { sub, role } = req.user;
+  const { person } = uuidPattern.test(sub) ? await req.server.standingOf(sub) : { person: null };
+  if (!person) throw revoked('unknown staff member');
+  if (!person.active) throw revoked('staff member is no longer active');
+  const held = person.memberships.filter((m) => m.active && m.role === role).map((m) => m.propertyId);
+  const companyWide = allPropertyRoles.includes(role) && person.role === role;
+  if (!companyWide && held.length === 0) throw revoked(`role ${role} is no longer held at any property`);
+  req.user = { ...req.user, properties: req.user.properties.filter((p) => held.includes(p)) };
+}
 
 /** onRequest hook: 401 unless a valid bearer token is present; read-only roles may not write. */
 export async function authenticate(req: FastifyRequest): Promise<void> {
@@ -45,8 +91,9 @@ export async function authenticate(req: FastifyRequest): Promise<void> {
     await req.jwtVerify();
   } catch (err) {
     const why = (err as { message?: string }).message ?? 'invalid token';
-    throw new HttpProblem(401, 'unauthorized', `a valid bearer token is required: ${why}`);
+    throw revoked(why);
   }
+  await checkStanding(req);
   const writes = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
   if (writes && readOnlyRoles.includes(req.user.role) && !req.routeOptions.config.readOnly) {
     throw forbidden(`role ${req.user.role} is read-only`);
@@ -70,9 +117,12 @@ export function canSeeProperty(req: FastifyRequest, propertyId: string): boolean
   return allPropertyRoles.includes(req.user.role) || req.user.properties.includes(propertyId);
 }
 
-/** 403 unless the caller belongs to `propertyId` (or sees every property). */
-export function requirePropertyAccess(req: FastifyRequest, propertyId: string): void {
-  if (!canSeeProperty(req, propertyId)) throw forbidden(`you do not belong to property ${propertyId}`);
+/**
+ * 404 unless the caller belongs to `propertyId` (or sees every property): answered exactly as
+ * an unknown `what` would be, so nobody learns that an object exists elsewhere, nor where.
+ */
+export function requirePropertyAccess(req: FastifyRequest, propertyId: string, what = `property ${propertyId}`): void {
+  if (!canSeeProperty(req, propertyId)) throw notFound(what);
 }
 
 /** The property IDs the caller may list, or undefined for every property. */

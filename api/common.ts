@@ -1,5 +1,7 @@
 /** Schemas shared by several resources. */
 import { z } from 'zod';
+import { isIsoDuration, parseIsoDuration } from '../domain/durations.js';
+import { maxWindowMs } from '../domain/maintenance-schedule.js';
 
 /** A property ID: a short lowercase slug chosen when the property is created. */
 export const propertyId = z
@@ -20,3 +22,28 @@ export function maskPhone(value: string | null): string | null {
   const digits = value.replace(/\D/g, '');
   return digits.length <= 4 ? '****' : `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
+
+/** The longest duration any stored policy or plan may hold: a year (P365D). Longer ones would put deadlines past what a process can keep. */
+export const maxDurationMs = maxWindowMs;
+
+/** An ISO 8601 duration of at most a year, checked where a policy is stored so a stored figure can never break a process. */
+export const isoDuration = (examples: string[] = ['PT1H', 'PT30M', 'P2D']) =>
+  z
+    .string()
+    .refine((d) => isIsoDuration(d) && parseIsoDuration(d) <= maxDurationMs, 'must be an ISO 8601 duration of at most a year (P365D), such as PT1H, PT30M or P2D')
+    .meta({ examples });
+
+/** Years a date in a query or body may name: wide enough for any installation date or report, narrow enough that no date sum overflows. */
+export const yearRange = { min: 1900, max: 2199 } as const;
+// Only a well-formed date is judged here: a malformed one already has its format's issue.
+const withinYears = (s: string) => {
+  const year = /^(\d{4})-/.exec(s)?.[1];
+  return year === undefined || (Number(year) >= yearRange.min && Number(year) <= yearRange.max);
+};
+const yearsMessage = `must be between ${yearRange.min}-01-01 and ${yearRange.max}-12-31`;
+
+/** A calendar date, YYYY-MM-DD, within `yearRange`. */
+export const isoDay = z.iso.date().refine(withinYears, yearsMessage);
+
+/** An instant with its offset, within `yearRange`. */
+export const isoInstant = z.iso.datetime({ offset: true }).refine(withinYears, yearsMessage);

@@ -35,8 +35,34 @@ export const errorBody = z
   .loose()
   .meta({ id: 'Error' });
 
-/** Response schemas for the error statuses every authenticated route can answer. */
-export const commonErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody };
+/** Response schemas for the error statuses every authenticated route can answer (429: a rate limit; 503: a dependency is down). */
+export const commonErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 429: errorBody, 503: errorBody };
+
+/** Seconds a client should wait before retrying a 503. */
+export const retryAfterSeconds = 5;
+
+// Connection-level failures: SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down,
+// cannot connect now), 53300 (too many connections), and the socket errors node-postgres passes on.
+const pgDownCodes = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const pgDownMessages = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|Query read timeout/i;
+// gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4): the Temporal frontend is down or unreachable.
+const temporalDownCodes = new Set([4, 14]);
+
+/**
+ * Which dependency an error says is down, if any: PostgreSQL (a connection error, possibly
+ * wrapped by drizzle) or Temporal (a gRPC UNAVAILABLE, or a connection that could not be made).
+ */
+export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
+  for (let e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e !== 'object') return undefined;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (typeof e.code === 'string' && (pgDownCodes.has(e.code) || e.code.startsWith('08'))) return 'PostgreSQL';
+    if (pgDownMessages.test(message)) return 'PostgreSQL';
+    if (typeof e.code === 'number' && temporalDownCodes.has(e.code)) return 'Temporal';
+    if (e.name === 'TransportError' || /Failed to connect before the deadline|failed to connect to Temporal/i.test(message)) return 'Temporal';
+  }
+  return undefined;
+}
 
 interface PgError {
   code?: string;
@@ -44,10 +70,35 @@ interface PgError {
   constraint?: string;
 }
 
-/** Install the single error handler: 4xx say what is wrong, 5xx say nothing about internals. */
+/** A route's path pattern (`/v1/properties/:propertyId`) as a regular expression over concrete paths. */
+function pathPattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Install the single error handler: 4xx say what is wrong, 5xx say nothing about internals.
+ * A known path asked with a method it does not have is 405 with `Allow`; an unknown path 404.
+ */
 export function installErrorHandler(app: FastifyInstance): void {
+  const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const entry = routes.get(route.url) ?? { pattern: pathPattern(route.url), methods: new Set<string>() };
+    for (const m of [route.method].flat()) entry.methods.add(m);
+    routes.set(route.url, entry);
+  });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: 'not_found', message: `route ${req.method} ${req.url.split('?')[0]} not found` });
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = new Set([...routes.values()].filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+    if (allowed.size > 0) {
+      const allow = [...allowed].sort().join(', ');
+      void reply.status(405).header('allow', allow).send({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${path} (allowed: ${allow})` });
+      return;
+    }
+    void reply.status(404).send({ error: 'not_found', message: `route ${req.method} ${path} not found` });
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
@@ -63,7 +114,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
     }
     if (err instanceof HttpProblem) {
+      if ((err.statusCode === 503 || err.statusCode === 429) && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfterSeconds));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...err.extra });
+    }
+    const down = unavailableDependency(err);
+    if (down) {
+      req.log.warn({ err }, `${down} is unavailable`);
+      return reply
+        .status(503)
+        .header('retry-after', String(retryAfterSeconds))
+        .send({ error: 'unavailable', message: `${down} is unavailable; retry in a few seconds` });
     }
     const pgErr = err as unknown as PgError;
     if (pgErr.code === '23505') {

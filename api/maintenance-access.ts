@@ -11,7 +11,7 @@ import { maintenanceWriterRoles } from '../domain/maintenance.js';
 import { requirePropertyAccess, requireRole } from './auth.js';
 import { forbidden, notFound } from './errors.js';
 
-/** The property, if it exists (else 404) and the caller belongs to it (else 403). */
+/** The property, if it exists and the caller belongs to it (else 404, the same either way). */
 export async function propertyFor(req: FastifyRequest, db: Db, propertyId: string): Promise<PropertyRow> {
   const row = await getProperty(db, propertyId);
   if (!row) throw notFound(`property ${propertyId}`);

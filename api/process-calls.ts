@@ -78,8 +78,8 @@ export async function startProcess(
 /**
  * What a new process is raised against: its property, its unit if one was named, its policy
  * (read at once: one round trip's wait, not three), and its location as the workflow keeps
- * it. 404 for an unknown property or unit, 403 for a property that is not the caller's, in
- * that order; a missing policy is the route's to answer.
+ * it. 404 for an unknown property or unit, and for a property that is not the caller's, as if
+ * unknown; a missing policy is the route's to answer.
  */
 export async function processPlace<P>(
   db: Db,
@@ -98,17 +98,19 @@ export async function processPlace<P>(
 /**
  * A process's projection row and its live state, read at once. The caller sees them only if
  * the property is theirs: the row's property, or the workflow's while the process is too
- * new to be projected. Access is settled before any failure of the state read is reported.
+ * new to be projected. Access is settled before any failure of the state read is reported;
+ * another property's process is `what` not found, as an unknown one is.
  */
 export async function readVisible<R extends { propertyId: string }, S extends { propertyId: string }>(
   req: FastifyRequest,
+  what: string,
   row: Promise<R | undefined>,
   state: Promise<S>,
 ): Promise<{ row: R | undefined; state: S }> {
   const [projected, live] = await Promise.allSettled([row, state]);
   if (projected.status === 'rejected') throw projected.reason;
-  if (projected.value) requirePropertyAccess(req, projected.value.propertyId);
+  if (projected.value) requirePropertyAccess(req, projected.value.propertyId, what);
   if (live.status === 'rejected') throw live.reason;
-  if (!projected.value) requirePropertyAccess(req, live.value.propertyId);
+  if (!projected.value) requirePropertyAccess(req, live.value.propertyId, what);
   return { row: projected.value, state: live.value };
 }

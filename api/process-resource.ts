@@ -57,6 +57,9 @@ export async function claimId(req: FastifyRequest, scope: string, request: unkno
   return { id: claim.resourceId, replayed: !claim.fresh };
 }
 
+/** The longest a create waits for Temporal to confirm a start before answering 503. */
+const startTimeoutMs = 5000;
+
 /** The API side of a process kind. */
 export function processResource<W extends ProcessWorkflow, State extends { propertyId: string }, Row extends { propertyId: string; status: string }>(
   app: FastifyInstance,
@@ -78,10 +81,10 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
   const rowFor = async (req: FastifyRequest, id: string): Promise<Row | undefined> => {
     const row = await spec.row(id);
     if (row) {
-      requirePropertyAccess(req, row.propertyId);
+      requirePropertyAccess(req, row.propertyId, `${spec.noun} ${id}`);
       return row;
     }
-    requirePropertyAccess(req, (await readState(id)).propertyId);
+    requirePropertyAccess(req, (await readState(id)).propertyId, `${spec.noun} ${id}`);
     return undefined;
   };
 
@@ -91,7 +94,7 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
   /** Row, live state and contact of one process, read at once; access settled first. */
   const read = async (req: FastifyRequest, id: string): Promise<{ row: Row | undefined; state: State; contact: Contact | undefined }> => {
     const contact = getContact(db, spec.workflowId(id));
-    const { row, state } = await readVisible(req, spec.row(id), readState(id));
+    const { row, state } = await readVisible(req, `${spec.noun} ${id}`, spec.row(id), readState(id));
     return { row, state, contact: await contact };
   };
 
@@ -124,13 +127,16 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
     const workflowId = spec.workflowId(id);
     if (o.contact) await saveContact(db, workflowId, o.propertyId, o.contact);
     try {
-      await temporal.workflow.start<(input: Parameters<W>[0]) => ReturnType<W>>(spec.workflowType, {
-        workflowId,
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      // Bounded: with Temporal down the caller gets a fast 503 and retries with the same key, landing on this ID.
+      await withinDeadline(temporal, Math.min(waitMs, startTimeoutMs), `${spec.noun} ${id}`, 'Temporal did not confirm the start in time; retry with the same Idempotency-Key', () =>
+        temporal.workflow.start<(input: Parameters<W>[0]) => ReturnType<W>>(spec.workflowType, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
     } catch (err) {
       // A retry of a create whose process already finished: leave it alone, never a second run.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError && replayed)) throw err;

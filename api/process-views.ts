@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Contact } from '../db/contacts.js';
-import { roles, type Actor } from '../domain/roles.js';
+import { roles, systemRole, type Actor } from '../domain/roles.js';
 import type { SlaClockView } from '../workflows/sla/clocks.js';
 import type { ProcessLocation, TimelineEntry } from '../workflows/shared/steps.js';
 import { maskPhone } from './common.js';
@@ -17,7 +17,8 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms));
 
 /** Who took a step, as recorded. */
-export const actorSchema = z.object({ id: z.string(), role: z.enum(roles), name: z.string().optional() });
+/** Who took a step: a staff member in their role, or `system` for automatic steps (SLA clocks, automatic dispatch). */
+export const actorSchema = z.object({ id: z.string(), role: z.enum([...roles, systemRole]), name: z.string().optional() });
 
 /** One SLA clock of a process: when it started, its deadline, whether it was met, which levels fired. */
 export const deadlineSchema = z.object({

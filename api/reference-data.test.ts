@@ -133,7 +133,7 @@ describe('authentication and roles', () => {
     const mine = await t.app.inject({ method: 'GET', url: '/v1/properties', headers: await t.as('tech.chen') });
     expect(mine.json().items.map((p: { id: string }) => p.id)).toEqual(['harbour-view']);
     const other = await t.app.inject({ method: 'GET', url: '/v1/properties/river-court/units', headers: await t.as('tech.chen') });
-    expect(other.statusCode).toBe(403);
+    expect([other.statusCode, other.json()]).toEqual([404, { error: 'not_found', message: 'property river-court not found' }]);
     const all = await t.app.inject({ method: 'GET', url: '/v1/properties', headers: await t.as('admin') });
     expect(all.json().items.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['harbour-view', 'river-court']));
   });

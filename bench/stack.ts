@@ -30,6 +30,7 @@ import { ensureTemporalCli, ensureTemporalCluster, TEMPORAL_SERVER_VERSION } fro
 import type { BareMessage } from './bare-activities.js';
 import { startReceiver, type Receiver } from './notifications.js';
 import { freePort, portOpen } from './ports.js';
+import { devServerWorkerHeartbeats } from '../temporal.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,6 +78,8 @@ export interface Stack {
   workerPid: () => number | undefined;
   apiPid: () => number | undefined;
   bareWorker: () => ChildProcess | undefined;
+  /** SIGKILL the worker or the bare worker and start it again at once (it is ready when it polls); resolves when the new one is launched. */
+  killAndRelaunch(name: 'worker' | 'bare-worker'): Promise<{ killedAt: number }>;
   measured: Measured[];
   stop(): Promise<void>;
 }
@@ -159,6 +162,7 @@ async function startDevServer(dir: string, cli: string, cleanups: (() => Promise
         '--headless',
         '--log-level', 'error',
         ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+        ...devServerWorkerHeartbeats,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -341,6 +345,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       PORT: String(apiPort),
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'warn',
+      // The bench is one address and a few tokens driving the load on purpose: limits out of its way.
+      RATE_LIMIT_ADDRESS_PER_MINUTE: '100000000',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
+      RATE_LIMIT_EXPENSIVE_PER_MINUTE: '100000000',
       // Messages go to the bench as to a site's gateway: staff act on the assignment they receive.
       NOTIFY_WEBHOOK_URL: receiver.url,
       NOTIFY_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
@@ -355,10 +363,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     // One folder per process: Node writes a profile for each of its threads (the workflow thread, the module loader).
     const profile = (name: string) => (opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(opts.cpuProfileDir, name)] : []);
-    const worker = launch('worker', [...profile('worker'), '--import', 'tsx', 'worker.ts']);
+    const launchWorker = () => launch('worker', [...profile('worker'), '--import', 'tsx', 'worker.ts']);
+    const launchBare = () => {
+      const child = launch('bare-worker', ['--import', 'tsx', 'bench/bare-worker.ts', '--address', temporalAddress, '--task-queue', taskQueues.bare], true);
+      child.on('message', (message: BareMessage) => receiver.bare(message));
+      return child;
+    };
+    let worker = launchWorker();
     const api = launch('api', [...profile('api'), '--import', 'tsx', 'server.ts']);
-    const bare = launch('bare-worker', ['--import', 'tsx', 'bench/bare-worker.ts', '--address', temporalAddress, '--task-queue', taskQueues.bare], true);
-    bare.on('message', (message: BareMessage) => receiver.bare(message));
+    let bare = launchBare();
     const apiBase = `http://127.0.0.1:${apiPort}`;
     try {
       await waitFor('the API', async () => (await fetch(`${apiBase}/readyz`)).status === 200, 120, api);
@@ -371,7 +384,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     say(`worker (pid ${worker.pid}), API ${apiBase} (pid ${api.pid}) and the bare worker (pid ${bare.pid}) are up`);
 
     const alive = (c: ChildProcess) => (c.pid !== undefined && c.exitCode === null && c.signalCode === null ? c.pid : undefined);
-    const pidsOf = (c: ChildProcess) => () => (alive(c) === undefined ? [] : [c.pid!]);
+    const pidsOf = (c: () => ChildProcess) => () => (alive(c()) === undefined ? [] : [c().pid!]);
+    const killAndRelaunch = async (name: 'worker' | 'bare-worker') => {
+      const child = name === 'worker' ? worker : bare;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const killedAt = Date.now();
+      child.kill('SIGKILL');
+      await exited;
+      if (name === 'worker') worker = launchWorker();
+      else bare = launchBare();
+      return { killedAt };
+    };
     return {
       dir,
       temporalAddress,
@@ -389,12 +412,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       workerPid: () => alive(worker),
       apiPid: () => alive(api),
       bareWorker: () => (alive(bare) === undefined ? undefined : bare),
+      killAndRelaunch,
       measured: [
         { name: 'temporal', pids: engine.pids },
         { name: 'postgres', pids: () => postgresPids(pgDataDir) },
-        { name: 'worker', pids: pidsOf(worker) },
-        { name: 'api', pids: pidsOf(api) },
-        { name: 'bare-worker', pids: pidsOf(bare) },
+        { name: 'worker', pids: pidsOf(() => worker) },
+        { name: 'api', pids: pidsOf(() => api) },
+        { name: 'bare-worker', pids: pidsOf(() => bare) },
       ],
       stop,
     };

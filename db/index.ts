@@ -16,9 +16,21 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** How long a request waits for a database connection before it fails (and the API answers 503). */
+export const defaultConnectTimeoutMs = 3000;
+
+/** How long a query may wait for PostgreSQL's answer: longer than any report, short of a hang when the server stops answering. */
+export const defaultQueryTimeoutMs = 60_000;
+
 /** Create a database handle for `url`. */
-export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+export function createDb(url: string, opts: { max?: number; connectTimeoutMs?: number; queryTimeoutMs?: number } = {}): DbHandle {
+  // Bounded: with PostgreSQL down, unreachable or hung a request fails rather than hanging on the pool.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? defaultConnectTimeoutMs,
+    query_timeout: opts.queryTimeoutMs ?? defaultQueryTimeoutMs,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = drizzle(pool, { schema });

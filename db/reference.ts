@@ -210,9 +210,9 @@ const staffAtPropertyColumns = {
   id: staff.id,
   username: staff.username,
   name: staff.name,
-  role: staff.role,
+  role: staffMemberships.role,
   phone: staff.phone,
-  active: staff.active,
+  active: staffMemberships.active,
   propertyId: staffMemberships.propertyId,
   department: departments.code,
   zones: staffMemberships.zones,
@@ -246,7 +246,7 @@ export async function addStaff(
     if (!created && person.role !== input.role) return 'role-mismatch';
     const [membership] = await tx
       .insert(staffMemberships)
-      .values({ staffId: person.id, propertyId, departmentId, zones: input.zones ?? [] })
+      .values({ staffId: person.id, propertyId, departmentId, zones: input.zones ?? [], role: input.role, active: true })
       .onConflictDoNothing()
       .returning();
     if (!membership) return 'already-member';
@@ -262,9 +262,9 @@ export async function addStaff(
       id: person.id,
       username: person.username,
       name: person.name,
-      role: person.role,
+      role: membership.role,
       phone: person.phone,
-      active: person.active,
+      active: membership.active,
       propertyId,
       department: input.department ?? null,
       zones: membership.zones,
@@ -293,7 +293,7 @@ export async function updateStaff(
       .where(and(eq(staffMemberships.propertyId, propertyId), eq(staffMemberships.staffId, staffId)))
       .for('update');
     if (!current) return undefined;
-    if (change.department !== undefined || change.zones !== undefined) {
+    if (change.department !== undefined || change.zones !== undefined || change.active !== undefined) {
       let departmentId = current.departmentId;
       if (change.department !== undefined) {
         const [d] = change.department
@@ -306,10 +306,9 @@ export async function updateStaff(
       }
       await tx
         .update(staffMemberships)
-        .set({ departmentId, zones: change.zones ?? current.zones })
+        .set({ departmentId, zones: change.zones ?? current.zones, active: change.active ?? current.active })
         .where(and(eq(staffMemberships.propertyId, propertyId), eq(staffMemberships.staffId, staffId)));
     }
-    if (change.active !== undefined) await tx.update(staff).set({ active: change.active }).where(eq(staff.id, staffId));
     await appendAudit(tx, {
       occurredAt: new Date(),
       propertyId,
@@ -343,24 +342,43 @@ export async function listStaff(db: Db, propertyId: string, filter: StaffFilter 
     .where(
       and(
         eq(staffMemberships.propertyId, propertyId),
-        filter.role ? eq(staff.role, filter.role) : undefined,
+        filter.role ? eq(staffMemberships.role, filter.role) : undefined,
         filter.department ? eq(departments.code, filter.department) : undefined,
-        filter.active === undefined ? undefined : eq(staff.active, filter.active),
+        filter.active === undefined ? undefined : eq(staffMemberships.active, filter.active),
       ),
     )
     .orderBy(asc(staff.username));
 }
 
-/** A staff member with every property they belong to: what a token is made from. */
+/** One of a person's places of work, with the role they hold there and whether it is in force. */
+export interface Membership {
+  propertyId: string;
+  role: string;
+  active: boolean;
+}
+
+/** A person and every membership they hold, active or not; undefined for an unknown ID. */
+export async function staffStanding(db: Db, staffId: string): Promise<{ id: string; role: string; active: boolean; memberships: Membership[] } | undefined> {
+  const [person] = await db.select({ id: staff.id, role: staff.role, active: staff.active }).from(staff).where(eq(staff.id, staffId));
+  if (!person) return undefined;
+  return { ...person, memberships: await membershipsOf(db, staffId) };
+}
+
+async function membershipsOf(db: Db | Tx, staffId: string): Promise<Membership[]> {
+  return db
+    .select({ propertyId: staffMemberships.propertyId, role: staffMemberships.role, active: staffMemberships.active })
+    .from(staffMemberships)
+    .where(eq(staffMemberships.staffId, staffId))
+    .orderBy(asc(staffMemberships.propertyId));
+}
+
+/** A staff member with every property they hold their role at, in force: what a token is made from. */
 export async function findStaffByUsername(db: Db, username: string) {
   const [person] = await db.select().from(staff).where(eq(staff.username, username));
   if (!person) return undefined;
-  const memberships = await db
-    .select({ propertyId: staffMemberships.propertyId })
-    .from(staffMemberships)
-    .where(eq(staffMemberships.staffId, person.id))
-    .orderBy(asc(staffMemberships.propertyId));
-  return { ...person, properties: memberships.map((m) => m.propertyId) };
+  const memberships = await membershipsOf(db, person.id);
+  const properties = memberships.filter((m) => m.active && m.role === person.role).map((m) => m.propertyId);
+  return { ...person, active: person.active && (properties.length > 0 || memberships.length === 0), properties };
 }
 
 /** The tables policies live in: one row per property and key (a category, a priority). */

@@ -13,10 +13,16 @@ export const roles = [
 ] as const;
 export type Role = (typeof roles)[number];
 
-/** Who an action is attributed to: always taken from the verified token, never from a request body. */
+/** The role steps nobody took by hand are recorded under (SLA clocks, automatic dispatch); no token ever carries it. */
+export const systemRole = 'system';
+
+/**
+ * Who an action is attributed to: a staff member, always taken from the verified token and
+ * never from a request body, or the system itself for automatic steps.
+ */
 export interface Actor {
   id: string;
-  role: Role;
+  role: Role | typeof systemRole;
   name?: string;
 }
 
@@ -34,3 +40,15 @@ export const readOnlyRoles: readonly Role[] = ['auditor'];
 
 /** Escalation levels climb this ladder (supervisor → project manager → company). */
 export const escalationRoles: readonly Role[] = ['dispatcher', 'manager', 'director'];
+
+/**
+ * Roles a caller may give or manage at a property: an admin any; a director any but admin and
+ * director (only admins make directors); a manager only the property's own staff roles, never
+ * director, admin or auditor.
+ */
+export function grantableRoles(role: Role): readonly Role[] {
+  if (role === 'admin') return roles;
+  if (role === 'director') return roles.filter((r) => r !== 'admin' && r !== 'director');
+  if (role === 'manager') return roles.filter((r) => r !== 'admin' && r !== 'director' && r !== 'auditor');
+  return [];
+}

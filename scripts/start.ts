@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { bootConfig } from '../config.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
+import { devServerWorkerHeartbeats } from '../temporal.js';
 import { embeddedPostgresChild, startApplication } from './application.js';
 import { Supervisor, portOpen, processChild } from './supervisor.js';
 import { ensureTemporalCli } from './toolchain.js';
@@ -42,6 +43,7 @@ await supervisor.run(async () => {
       '--ui-port', String(config.temporal.uiPort),
       '--namespace', config.temporal.namespace,
       ...devServerSearchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+      ...devServerWorkerHeartbeats,
     ];
     supervisor.say(`starting the Temporal dev server (log: ${path.relative(process.cwd(), logFile)})`);
     await supervisor.start(

@@ -70,7 +70,7 @@ describe('the dev-server environment with a fresh database', () => {
     }
   });
 
-  it('answers /readyz 503 without a worker and 200 once one polls the task queue', async () => {
+  it('answers /readyz 503 without a worker, 200 once one polls the task queue, and 503 again within seconds once it is gone', async () => {
     const taskQueue = `ready-${randomUUID()}`;
     const connection = await Connection.connect({ address: env.address });
     const client = new Client({ connection, namespace: env.namespace ?? 'default' });
@@ -90,6 +90,17 @@ describe('the dev-server environment with a fresh database', () => {
         expect(res.statusCode).toBe(200);
         expect(res.json()).toMatchObject({ ready: true });
       });
+      // The server still lists the gone worker's pollers for minutes; readiness must not trust that list.
+      const pollers = await client.workflowService.describeTaskQueue({ namespace: env.namespace ?? 'default', taskQueue: { name: taskQueue }, taskQueueType: 1 });
+      expect(pollers.pollers.length).toBeGreaterThan(0);
+      const gone = Date.now();
+      let after = await app.inject({ method: 'GET', url: '/readyz' });
+      while (after.statusCode === 200 && Date.now() - gone < 15_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        after = await app.inject({ method: 'GET', url: '/readyz' });
+      }
+      expect(after.json()).toMatchObject({ ready: false, checks: { worker: { ok: false } } });
+      expect(Date.now() - gone).toBeLessThan(8000);
     } finally {
       await app.close();
       await connection.close();

@@ -95,6 +95,8 @@ describe('a repair order that goes to plan', () => {
       ['complete', 'on_site', 'completed'],
       ['revisit', 'completed', 'closed'],
     ]);
+    // The automatic dispatch reads as the system, not as any staff role.
+    expect([audit[1]!.actor_id, audit[1]!.actor_role]).toEqual(['system', 'system']);
     expect(audit[2]!.actor_id).toBe(tech.id);
     expect(audit[5]!.actor_id).toBe((await as('frontdesk.li')).id);
 

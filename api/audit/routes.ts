@@ -76,7 +76,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         source = { kind: 'history', name: 'request body', gzippedJson };
       }
-      return replayInWorker(source);
+      return app.inReplayQueue(() => replayInWorker(source));
     },
   );
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { departmentCodes, workOrderCategories } from '../../domain/categories.js';
 import { complaintCategories, complaintChannels, complaintPriorities, complaintStatuses } from '../../workflows/complaint.contract.js';
 import { workOrderPriorities } from '../../workflows/work-order.contract.js';
-import { phone, propertyId } from '../common.js';
+import { isoDay, isoInstant, phone, propertyId, yearRange } from '../common.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, reportSummaryShape, timelineSchema } from '../process-views.js';
 import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
 
@@ -150,7 +150,7 @@ export const listQuery = z
   .strict();
 
 /** A day (`2026-11-01`, midnight in the property's time zone) or an instant with its offset. */
-const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const instant = z.union([isoDay, isoInstant], { error: `must be a day (YYYY-MM-DD) or an instant with its offset, between ${yearRange.min} and ${yearRange.max}` });
 export const statsQuery = z
   .object({
     propertyId,

@@ -44,11 +44,11 @@ export function presentEquipment(req: FastifyRequest, e: EquipmentRow): z.infer<
 export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
 
-  /** A piece of equipment the caller may see: 404 if unknown, 403 if at another property. */
+  /** A piece of equipment the caller may see: 404 if unknown or at another property. */
   const visible = async (req: FastifyRequest, id: string) => {
     const row = await getEquipment(db, id);
     if (!row) throw notFound(`equipment ${id}`);
-    requirePropertyAccess(req, row.propertyId);
+    requirePropertyAccess(req, row.propertyId, `equipment ${id}`);
     return row;
   };
 

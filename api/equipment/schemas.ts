@@ -1,11 +1,11 @@
 /** Request and response schemas for the equipment register. */
 import { z } from 'zod';
 import { equipmentKinds, equipmentStatuses } from '../../domain/maintenance.js';
-import { phone, propertyId } from '../common.js';
+import { isoDay, phone, propertyId } from '../common.js';
 import { changeBody, text, uuidParams } from '../maintenance-schemas.js';
 import { cursorQuery, csv, isoSchema, limitQuery } from '../process-views.js';
 
-const day = z.iso.date().meta({ description: 'a calendar date, YYYY-MM-DD' });
+const day = isoDay.meta({ description: 'a calendar date, YYYY-MM-DD' });
 
 /** The outside company that maintains a piece of equipment (lifts usually have one). */
 export const contractorInput = z

@@ -1,9 +1,11 @@
 /** Liveness and readiness: /readyz is 200 only when PostgreSQL, Temporal and a worker are all there. */
+import type { Client } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { workerHeartbeatIntervalMs } from '../../temporal.js';
 
 const check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const readiness = z.object({
@@ -21,6 +23,50 @@ async function probe(fn: () => Promise<string | undefined>): Promise<z.infer<typ
 }
 
 const probePaths = new Set(['/healthz', '/readyz']);
+
+/** A worker's last heartbeat counts for three intervals: one missed report is not yet a dead worker. */
+export const workerHeartbeatFreshMs = 3 * workerHeartbeatIntervalMs;
+
+/**
+ * Longer than a long poll (a minute): where the server cannot list workers, a poller seen within
+ * this time may still be waiting on its poll, so this fallback is slower to notice a dead worker.
+ */
+export const pollerFreshMs = 70_000;
+
+const millisOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0);
+
+/**
+ * Undefined when a worker is polling `taskQueue` now, else why not. The server's poller list
+ * keeps a worker for minutes after it died, so it is not trusted alone: a running worker
+ * reports a heartbeat every few seconds (ListWorkers), and only a fresh one counts. A server
+ * without worker heartbeats (UNIMPLEMENTED, or no worker listed) falls back to pollers seen
+ * within `pollerFreshMs`.
+ */
+async function workerPollingNow(temporal: Client, taskQueue: string, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<string | undefined> {
+  const namespace = temporal.options.namespace;
+  try {
+    const res = await within(() => temporal.workflowService.listWorkers({ namespace, pageSize: 100, query: `TaskQueue = '${taskQueue.replaceAll("'", "''")}'` }));
+    const now = Date.now();
+    const running = protos.temporal.api.enums.v1.WorkerStatus.WORKER_STATUS_RUNNING;
+    // An empty list is a server that lists workers but records no heartbeats (or no worker ever): ask the pollers.
+    if (res.workersInfo.length > 0) {
+      const live = res.workersInfo.filter((w) => w.workerHeartbeat?.status === running && now - millisOf(w.workerHeartbeat.heartbeatTime) <= workerHeartbeatFreshMs);
+      return live.length > 0 ? undefined : `no worker of task queue ${taskQueue} has reported in the last ${workerHeartbeatFreshMs / 1000} s`;
+    }
+  } catch (err) {
+    if ((err as { code?: number }).code !== 12 /* UNIMPLEMENTED */) throw err;
+  }
+  const res = await within(() =>
+    temporal.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    }),
+  );
+  const now = Date.now();
+  const fresh = res.pollers.filter((p) => now - millisOf(p.lastAccessTime) <= pollerFreshMs);
+  return fresh.length > 0 ? undefined : `no worker is polling task queue ${taskQueue}`;
+}
 
 /**
  * Fastify's request logs, with probes at debug: they poll every few seconds, and at info
@@ -64,16 +110,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
           await within(() => temporal.workflowService.getSystemInfo({}));
           return undefined;
         }),
-        probe(async () => {
-          const res = await within(() =>
-            temporal.workflowService.describeTaskQueue({
-              namespace: temporal.options.namespace,
-              taskQueue: { name: taskQueue },
-              taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            }),
-          );
-          return res.pollers.length > 0 ? undefined : `no worker is polling task queue ${taskQueue}`;
-        }),
+        probe(() => workerPollingNow(temporal, taskQueue, within)),
       ]);
       const ready = postgres.ok && temporalCheck.ok && worker.ok;
       return reply.status(ready ? 200 : 503).send({ ready, checks: { postgres, temporal: temporalCheck, worker } });

@@ -20,7 +20,7 @@ import {
 } from '../../db/maintenance.js';
 import type { CatchUpPolicy, EquipmentKind, IntervalUnit, PlanMode, PlanStatus } from '../../domain/maintenance.js';
 import { addIntervals, nextDue, planWorkflowId } from '../../domain/maintenance-schedule.js';
-import { actorOf } from '../auth.js';
+import { actorOf, requirePropertyAccess } from '../auth.js';
 import { badRequest, commonErrors, conflict, errorBody, HttpProblem, notFound } from '../errors.js';
 import { propertyFor, requireMaintenanceWriter } from '../maintenance-access.js';
 import { decodeCursor, encodeCursor, iso } from '../process-views.js';
@@ -87,10 +87,11 @@ export const maintenancePlanRoutes: FastifyPluginAsyncZod = async (app) => {
     };
   };
 
-  /** A plan the caller may see, with its property: 404 if unknown, 403 if at another property. */
+  /** A plan the caller may see, with its property: 404 if unknown or at another property. */
   const visible = async (req: FastifyRequest, id: string) => {
     const plan = await getPlan(db, id);
     if (!plan) throw notFound(`maintenance plan ${id}`);
+    requirePropertyAccess(req, plan.propertyId, `maintenance plan ${id}`);
     const property = await propertyFor(req, db, plan.propertyId);
     return { plan, property };
   };

@@ -1,33 +1,33 @@
 /** Request and response schemas for maintenance plans (definitions; their workflows run elsewhere). */
 import { z } from 'zod';
 import { departmentCodes } from '../../domain/categories.js';
-import { isIsoDuration, parseIsoDuration } from '../../domain/durations.js';
 import { catchUpPolicies, equipmentKinds, intervalUnits, planModes, planStatuses } from '../../domain/maintenance.js';
-import { maxWindowMs } from '../../domain/maintenance-schedule.js';
 import { roles } from '../../domain/roles.js';
 import { templateCode } from '../checklist-templates/schemas.js';
-import { propertyId } from '../common.js';
+import { isoDuration, isoInstant, propertyId } from '../common.js';
 import { changeBody, text, uuidParams } from '../maintenance-schemas.js';
 import { cursorQuery, csv, isoSchema, limitQuery } from '../process-views.js';
 
 
-const windowDuration = z
-  .string()
-  .refine((d) => isIsoDuration(d) && parseIsoDuration(d) <= maxWindowMs, 'must be an ISO 8601 duration of at most a year (P365D), such as P3D or PT12H')
-  .meta({ examples: ['P3D', 'PT12H', 'PT30S'] });
+const windowDuration = isoDuration(['P3D', 'PT12H', 'PT30S']);
+
+// A month counts as its longest for the cap: a stored plan's next due time must stay a date the workflow can wait for.
+const unitMs: Record<(typeof intervalUnits)[number], number> = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 7 * 86_400_000, months: 31 * 86_400_000 };
+/** The longest interval a plan may have: ten years (inspections of lifts and pressure vessels run to five or ten). */
+const maxIntervalMs = 3720 * 86_400_000;
 
 export const intervalInput = z
   .object({
     mode: z.enum(planModes),
     every: z.int().min(1, 'must be at least 1').max(10_000),
     unit: z.enum(intervalUnits),
-    anchor: z.iso
-      .datetime({ offset: true })
+    anchor: isoInstant
       .optional()
       .meta({ description: 'the first due time; required for a fixed plan, one interval from now by default for a floating one' }),
   })
   .strict()
-  .refine((i) => i.mode !== 'fixed' || i.anchor !== undefined, { message: 'is required for a fixed plan', path: ['anchor'] });
+  .refine((i) => i.mode !== 'fixed' || i.anchor !== undefined, { message: 'is required for a fixed plan', path: ['anchor'] })
+  .refine((i) => i.every * unitMs[i.unit] <= maxIntervalMs, { message: 'must come to at most 120 months of 31 days (3720 days, about ten years)', path: ['every'] });
 
 export const windowInput = z.object({ opensBefore: windowDuration, overdueAfter: windowDuration }).strict();
 

@@ -24,7 +24,7 @@ import {
 } from '../../workflows/maintenance-task.contract.js';
 import type { StepOutcome } from '../../workflows/shared/steps.js';
 import { fieldRoles } from '../../workflows/work-order.contract.js';
-import { actorOf, requirePropertyAccess, visibleProperties } from '../auth.js';
+import { actorOf, canSeeProperty, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, errorBody } from '../errors.js';
 import { processResource } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
@@ -119,10 +119,10 @@ export const maintenanceTaskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const q = req.query;
-      if (q.propertyId) requirePropertyAccess(req, q.propertyId);
-      const item = q.equipmentId ? await getEquipment(db, q.equipmentId) : undefined;
+      // Another property's filter finds nothing and its equipment is unknown, exactly as an unknown one's.
+      const found = q.equipmentId ? await getEquipment(db, q.equipmentId) : undefined;
+      const item = found && canSeeProperty(req, found.propertyId) ? found : undefined;
       if (q.equipmentId && !item) throw badRequest('querystring.equipmentId', `no equipment ${q.equipmentId}`);
-      if (item) requirePropertyAccess(req, item.propertyId);
       // The shared keyset cursor carries (nominal due, workflow ID) in its (createdAt, id) slots.
       const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
       const page = await listTasks(db, {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { equipmentKinds, maintenanceTaskStatuses } from '../../domain/maintenance.js';
 import { parseTaskWorkflowId, taskWorkflowId } from '../../domain/maintenance-schedule.js';
 import { roles } from '../../domain/roles.js';
-import { propertyId } from '../common.js';
+import { isoInstant, propertyId } from '../common.js';
 import { checklistItem, templateCode } from '../checklist-templates/schemas.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, cursorQuery, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
@@ -19,7 +19,7 @@ export const taskParams = z.object({
   ),
 });
 
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const instant = isoInstant.transform((s) => new Date(s));
 
 export const taskListQuery = z
   .object({

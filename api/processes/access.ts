@@ -12,7 +12,7 @@ import type { Db } from '../../db/index.js';
 import { allPropertyRoles } from '../../domain/roles.js';
 import { propertyIdKey } from '../../workflows/search-attributes.js';
 import { actorOf, requirePropertyAccess } from '../auth.js';
-import { forbidden } from '../errors.js';
+import { notFound } from '../errors.js';
 import { processProblem } from '../process-calls.js';
 
 /** A process as the audit routes see it. */
@@ -31,7 +31,7 @@ export const processKindOf = (workflowId: string): string => workflowId.slice(0,
 
 /**
  * Describe the process and check the caller may see it: 404 if Temporal does not know it,
- * 403 unless the caller has access to its property (a process whose property cannot be told
+ * and the same 404 unless the caller has access to its property (a process whose property cannot be told
  * is open only to roles that see every property).
  */
 export async function openProcess(deps: { db: Db; temporal: Client }, req: FastifyRequest, workflowId: string, runId?: string): Promise<ProcessRef> {
@@ -42,8 +42,10 @@ export async function openProcess(deps: { db: Db; temporal: Client }, req: Fasti
     throw processProblem(err, `process ${workflowId}${runId ? ` run ${runId}` : ''}`) ?? err;
   }
   const propertyId = description.typedSearchAttributes.get(propertyIdKey) ?? (await propertyOfSubject(deps.db, workflowId)) ?? null;
-  if (propertyId) requirePropertyAccess(req, propertyId);
-  else if (!allPropertyRoles.includes(req.user.role)) throw forbidden(`process ${workflowId} belongs to no property you can see`);
+  // Another property's process is not found, exactly as an unknown one is.
+  const what = `process ${workflowId}${runId ? ` run ${runId}` : ''}`;
+  if (propertyId) requirePropertyAccess(req, propertyId, what);
+  else if (!allPropertyRoles.includes(req.user.role)) throw notFound(what);
   return {
     workflowId,
     runId: description.runId,

@@ -1,14 +1,10 @@
 /** Request and response schemas for SLA policies. */
 import { z } from 'zod';
 import { departmentCodes, workOrderCategories } from '../../domain/categories.js';
-import { isIsoDuration } from '../../domain/durations.js';
 import { escalationRoles } from '../../domain/roles.js';
-import { propertyParams, timestamp } from '../common.js';
+import { isoDuration, propertyParams, timestamp } from '../common.js';
 
-const duration = z
-  .string()
-  .refine(isIsoDuration, 'must be an ISO 8601 duration such as PT1H, PT30M or P2D')
-  .meta({ examples: ['PT1H', 'PT30M', 'P2D'] });
+const duration = isoDuration();
 
 const rung = z
   .object({

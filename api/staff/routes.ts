@@ -1,9 +1,9 @@
 /** Staff of a property: add, change (department, zones, active) and list. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { addStaff, getProperty, listStaff, updateStaff } from '../../db/reference.js';
-import { propertyAdminRoles } from '../../domain/roles.js';
-import { actorOf, requirePropertyAccess, requireRole } from '../auth.js';
+import { addStaff, findStaffByUsername, getProperty, listStaff, staffStanding, updateStaff } from '../../db/reference.js';
+import { allPropertyRoles, grantableRoles, propertyAdminRoles, type Role } from '../../domain/roles.js';
+import { actorOf, canSeeProperty, requirePropertyAccess, requireRole } from '../auth.js';
 import { maskPhone, propertyParams } from '../common.js';
 import { commonErrors, conflict, forbidden, notFound } from '../errors.js';
 import { createStaffBody, staffMember, staffParams, staffQuery, updateStaffBody } from './schemas.js';
@@ -11,9 +11,26 @@ import { createStaffBody, staffMember, staffParams, staffQuery, updateStaffBody 
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
 
-  const propertyFor = async (req: Parameters<typeof requirePropertyAccess>[0], id: string) => {
-    if (!(await getProperty(db, id))) throw notFound(`property ${id}`);
+  type Req = Parameters<typeof requirePropertyAccess>[0];
+  const propertyFor = async (req: Req, id: string) => {
     requirePropertyAccess(req, id);
+    if (!(await getProperty(db, id))) throw notFound(`property ${id}`);
+  };
+
+  /** 403 unless the caller may give `role`: nobody hands out a role above what they manage. */
+  const mayGrant = (req: Req, role: string, doing: string) => {
+    if (!grantableRoles(req.user.role).includes(role as Role)) throw forbidden(`role ${req.user.role} may not ${doing} a ${role}`);
+  };
+
+  /**
+   * 403 unless every membership the person holds is at a property the caller manages: a
+   * manager manages their own properties' people, not someone who also works elsewhere.
+   */
+  const managesPerson = async (req: Req, staffId: string) => {
+    if (allPropertyRoles.includes(req.user.role)) return;
+    const standing = await staffStanding(db, staffId);
+    const elsewhere = standing?.memberships.some((m) => !canSeeProperty(req, m.propertyId)) ?? false;
+    if (elsewhere) throw forbidden(`you may not add a person who already works at a property you do not manage`);
   };
 
   app.post(
@@ -22,8 +39,9 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       await propertyFor(req, req.params.propertyId);
       requireRole(req, propertyAdminRoles, 'add staff');
-      // Nobody hands out a role above their own: only an admin creates admins.
-      if (req.body.role === 'admin' && req.user.role !== 'admin') throw forbidden('only an admin may add an admin');
+      mayGrant(req, req.body.role, 'add');
+      const existing = await findStaffByUsername(db, req.body.username);
+      if (existing) await managesPerson(req, existing.id);
       const result = await addStaff(db, req.params.propertyId, req.body, actorOf(req));
       if (result === 'role-mismatch') throw conflict(`username ${req.body.username} already exists with another role`);
       if (result === 'already-member') throw conflict(`${req.body.username} already belongs to ${req.params.propertyId}`);
@@ -47,6 +65,10 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       await propertyFor(req, req.params.propertyId);
       requireRole(req, propertyAdminRoles, 'change staff');
+      const current = (await listStaff(db, req.params.propertyId)).find((m) => m.id === req.params.staffId);
+      if (!current) throw notFound(`staff member ${req.params.staffId} at ${req.params.propertyId}`);
+      // Only this membership changes: the person's places at other properties are not the caller's to touch.
+      mayGrant(req, current.role, 'change');
       const row = await updateStaff(db, req.params.propertyId, req.params.staffId, req.body, actorOf(req));
       if (!row) throw notFound(`staff member ${req.params.staffId} at ${req.params.propertyId}`);
       return row;

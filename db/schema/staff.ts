@@ -33,6 +33,10 @@ export const staffMemberships = pgTable(
     propertyId: text('property_id').notNull().references(() => properties.id),
     departmentId: uuid('department_id').references(() => departments.id),
     zones: text('zones').array().notNull().default(sql`'{}'::text[]`),
+    /** The role this person holds at this property (a person may be a technician here and a dispatcher there). */
+    role: text('role').notNull(),
+    /** Whether this membership is in force: switching someone off at one property leaves their others alone. */
+    active: boolean('active').notNull().default(true),
     /** When automatic dispatch last gave this member an order here: ties go to whoever waited longest. */
     lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true }),
   },

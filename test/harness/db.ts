@@ -12,6 +12,13 @@ export interface TestDatabase extends DbHandle {
 
 /** Create `test_<random>` on the run's server, apply every migration, and hand it over. */
 export async function freshDatabase(): Promise<TestDatabase> {
+  const database = await emptyDatabase();
+  await runMigrations(database);
+  return database;
+}
+
+/** Create `test_<random>` on the run's server with no migration applied (for tests of a migration). */
+export async function emptyDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -21,7 +28,6 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = createDb(url.toString());
-  await runMigrations(handle);
   return {
     ...handle,
     url: url.toString(),
@@ -36,9 +42,10 @@ export async function freshDatabase(): Promise<TestDatabase> {
 }
 
 /** The audit trail of one process, oldest step first: what was done, by whom, from and to which status. */
-export async function auditTrail(database: TestDatabase, workflowId: string): Promise<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }[]> {
-  const { rows } = await database.pool.query<{ action: string; actor_id: string; from_status: string | null; to_status: string | null }>(
-    'SELECT action, actor_id, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
+type AuditTrailRow = { action: string; actor_id: string; actor_role: string; from_status: string | null; to_status: string | null };
+export async function auditTrail(database: TestDatabase, workflowId: string): Promise<AuditTrailRow[]> {
+  const { rows } = await database.pool.query<AuditTrailRow>(
+    'SELECT action, actor_id, actor_role, from_status, to_status FROM audit_log WHERE subject = $1 ORDER BY seq',
     [workflowId],
   );
   return rows;

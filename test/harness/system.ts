@@ -52,6 +52,10 @@ export class AppProcesses {
       PORT: String(opts.port),
       JWT_SECRET: randomUUID() + randomUUID(),
       LOG_LEVEL: 'warn',
+      // Every test request comes from one address and a few tokens: limits tests do not exercise.
+      RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '1000000',
+      RATE_LIMIT_EXPENSIVE_PER_MINUTE: '1000000',
     };
   }
 

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
 import { createReplayActivities } from '../../activities/replay-histories.js';
 import { replayTaskQueue } from '../../workflows/audit-replay.contract.js';
+import { devServerWorkerHeartbeats, workerHeartbeatIntervalMs } from '../../temporal.js';
 import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../../workflows/search-attributes.js';
 
 const searchAttributes = [propertyIdKey, processStatusKey, categoryKey, assigneeKey];
@@ -19,7 +20,8 @@ let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Workers report as often as worker.ts makes them, so /readyz sees them as in production.
+  Runtime.install({ logger: new DefaultLogger('WARN'), workerHeartbeatInterval: workerHeartbeatIntervalMs });
 }
 
 /** The time-skipping test server, with our search attributes registered. */
@@ -42,7 +44,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },
       searchAttributes,
-      extraArgs: ['--headless', '--log-level', 'error'],
+      extraArgs: ['--headless', '--log-level', 'error', ...devServerWorkerHeartbeats],
     },
   });
 }

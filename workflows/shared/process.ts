@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../../activities/index.js';
-import type { Actor, Role } from '../../domain/roles.js';
+import { systemRole, type Actor, type Role } from '../../domain/roles.js';
 import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../search-attributes.js';
 import { clockView, dueEvents, emptyClocks, markFired, nextWakeUp, pauseAll, resumeAll, startClock, stopClock, type ClockSpec, type SlaClocks, type SlaClockView, type SlaEvent } from '../sla/clocks.js';
 import {
@@ -208,7 +208,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   /** 403 unless the actor's role, or their part in the process, lets them take the action. */
   const ensureMay = (action: A, actor: Actor): void => {
     const { roles, parties = [] } = table[action];
-    if (roles.includes(actor.role) || parties.some((p) => isParty(p, actor))) return;
+    if ((actor.role !== systemRole && roles.includes(actor.role)) || parties.some((p) => isParty(p, actor))) return;
     const who = [
       ...parties.map((p) => (p === 'assignee' ? `its assignee${spec.assignee() ? ` (${spec.assignee()!.name})` : ''}` : 'whoever registered it')),
       ...roles,

@@ -5,7 +5,7 @@
  * activities and the API alike.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Actor, Role } from '../../domain/roles.js';
+import { systemRole, type Actor, type Role } from '../../domain/roles.js';
 import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
 import type { HazardIdentity, HazardLive } from '../hazard.contract.js';
 import type { PatrolRoundIdentity, PatrolRoundLive } from '../patrol-round.contract.js';
@@ -188,7 +188,7 @@ export interface StepOutcome {
 }
 
 /** The actor of steps nobody took by hand: SLA clocks, automatic dispatch. */
-export const systemActor: Actor = { id: 'system', role: 'admin', name: 'Property Ops' };
+export const systemActor: Actor = { id: 'system', role: systemRole, name: 'Property Ops' };
 
 /** Error types thrown from update validators; the API maps each to an HTTP status. */
 export const processErrors = {

@@ -1,0 +1,1 @@
+ALTER TABLE "staff_memberships" ALTER COLUMN "role" SET NOT NULL;
