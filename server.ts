@@ -2,6 +2,7 @@
 import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { buildApp } from './api/app.js';
+import { patrolScheduleWorkflows } from './api/patrols/schedule-engine.js';
 import { TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
 import { connectClient } from './temporal.js';
 import { EncryptionCodec } from './payload-codec.js';
@@ -14,6 +15,7 @@ await runMigrations(database);
 const temporal = await connectClient(config.temporal, logger, config.payloadKeys);
 const payloadCodec = config.payloadKeys ? new EncryptionCodec(config.payloadKeys) : undefined;
 const planEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger });
+const patrolEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger, kind: patrolScheduleWorkflows });
 const app = await buildApp({
   db: database.db,
   temporal,
@@ -22,6 +24,7 @@ const app = await buildApp({
   limits: config.limits,
   replacementRule: config.maintenance.replacementRule,
   planEngine,
+  patrolEngine,
   logger,
   ...(payloadCodec ? { payloadCodec } : {}),
   codecCorsOrigins: config.codecCorsOrigins,
@@ -30,6 +33,7 @@ await app.listen({ host: config.http.host, port: config.http.port });
 // Plans written without an engine (the demo seed) or while Temporal was down get their workflow;
 // in the background, retried until Temporal answers: the API serves meanwhile.
 planEngine.ensureInBackground();
+patrolEngine.ensureInBackground();
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -38,6 +42,7 @@ const stop = async (signal: string) => {
   logger.info({ signal }, 'stopping');
   await app.close();
   await planEngine.close();
+  await patrolEngine.close();
   await temporal.connection.close();
   await database.close();
   process.exit(0);

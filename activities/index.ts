@@ -7,6 +7,7 @@ import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
 import { defectRepairedActivity, loadMaintenancePlanActivity, prepareDefectOrderActivity } from './maintenance.js';
 import { classifyingErrors } from './errors.js';
+import { loadPatrolScheduleActivity } from './patrols.js';
 import { recordFailedStepActivity, recordStepActivity } from './record-step.js';
 
 export interface ActivityDeps {
@@ -37,5 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     prepareDefectOrder: prepareDefectOrderActivity(deps.db),
     /** Equipment back in service once no repair order raised by a defect on it is open. */
     defectRepaired: defectRepairedActivity(deps.db),
+    /** A patrol schedule as its engine runs it, with the round its route gives now. */
+    loadPatrolSchedule: loadPatrolScheduleActivity(deps.db),
   });
 }

@@ -7,10 +7,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
-import { complaints, departments, maintenanceTasks, outbox, slaEvents, staff, staffMemberships, workOrders } from '../db/schema/index.js';
+import { complaints, departments, hazards, maintenanceTasks, outbox, patrolRounds, slaEvents, staff, staffMemberships, workOrders } from '../db/schema/index.js';
 import { sanitise } from '../workflows/shared/step-failures.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
+import { projectHazard } from './projections/hazards.js';
+import { projectPatrolRound } from './projections/patrol-rounds.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
@@ -56,6 +58,8 @@ const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Prom
   'work-order': projectWorkOrder,
   complaint: projectComplaint,
   'maintenance-task': projectMaintenanceTask,
+  hazard: projectHazard,
+  'patrol-round': projectPatrolRound,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */
@@ -153,7 +157,7 @@ function writeStep(db: Db) {
 }
 
 /** Each process's projection table, for the needs-attention flag every projection has. */
-const projectionTables = { 'work-order': workOrders, complaint: complaints, 'maintenance-task': maintenanceTasks } as const satisfies Record<ProcessKind, unknown>;
+const projectionTables = { 'work-order': workOrders, complaint: complaints, 'maintenance-task': maintenanceTasks, hazard: hazards, 'patrol-round': patrolRounds } as const satisfies Record<ProcessKind, unknown>;
 
 /** Raise or clear the process's needs-attention flag; false when its projection has no row yet. */
 async function flagAttention(tx: Tx, process: ProcessKind, workflowId: string, on: boolean): Promise<boolean> {

@@ -20,11 +20,15 @@ import { codecRoutes } from './codec/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
+import { hazardPolicyRoutes } from './hazard-policies/routes.js';
+import { hazardRoutes } from './hazards/routes.js';
 import { installErrorHandler } from './errors.js';
+import { inspectionRoutes } from './inspections/routes.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
 import type { PlanEngine } from './recurring-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
 import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
+import { patrolRoutes } from './patrols/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
 import { registerMetrics } from './metrics/routes.js';
 import { processRoutes } from './processes/routes.js';
@@ -50,6 +54,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** Starts, tells and retires the workflow of each maintenance plan (see recurring-plans/engine.ts); without it plan writes answer 503. */
   planEngine?: PlanEngine;
+  /** Starts, tells and retires the workflow of each patrol schedule (the same engine, for patrol schedules); without it schedule writes answer 503. */
+  patrolEngine?: PlanEngine;
   /** Requests a minute per address, per token and on expensive routes, and the replay queue's size (defaults in limits.ts). */
   limits?: RateLimits;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
@@ -136,6 +142,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(maintenancePlanRoutes);
       await v1.register(maintenanceRoutes);
       await v1.register(maintenanceTaskRoutes);
+      await v1.register(hazardPolicyRoutes);
+      await v1.register(hazardRoutes);
+      await v1.register(patrolRoutes);
+      await v1.register(inspectionRoutes);
     },
     { prefix: '/v1' },
   );

@@ -12,6 +12,7 @@ import {
   buildings,
   complaintPolicies,
   departments,
+  hazardPolicies,
   owners,
   properties,
   slaPolicies,
@@ -34,6 +35,7 @@ export const standardDepartments: Record<DepartmentCode, string> = {
 export type PropertyRow = typeof properties.$inferSelect;
 export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
 export type ComplaintPolicyRow = typeof complaintPolicies.$inferSelect;
+export type HazardPolicyRow = typeof hazardPolicies.$inferSelect;
 
 export interface NewProperty {
   id: string;
@@ -380,17 +382,21 @@ export async function findStaffByUsername(db: Db, username: string) {
 }
 
 /** The tables policies live in: one row per property and key (a category, a priority). */
-type PolicyTable = typeof slaPolicies | typeof complaintPolicies;
+type PolicyTable = typeof slaPolicies | typeof complaintPolicies | typeof hazardPolicies;
 
 /** What tells one kind of policy from another: its table, the column it is keyed on within a property, and its audit name. */
 interface PolicyKind<T extends PolicyTable> {
   table: T;
   key: AnyPgColumn;
-  audit: 'sla-policy' | 'complaint-policy';
+  audit: PolicyAuditName;
 }
+
+/** The subject prefix of a policy kind's audit rows. */
+type PolicyAuditName = 'sla-policy' | 'complaint-policy' | 'hazard-policy';
 
 const slaPolicyKind: PolicyKind<typeof slaPolicies> = { table: slaPolicies, key: slaPolicies.category, audit: 'sla-policy' };
 const complaintPolicyKind: PolicyKind<typeof complaintPolicies> = { table: complaintPolicies, key: complaintPolicies.priority, audit: 'complaint-policy' };
+const hazardPolicyKind: PolicyKind<typeof hazardPolicies> = { table: hazardPolicies, key: hazardPolicies.severity, audit: 'hazard-policy' };
 
 /**
  * Create or replace a policy. The version grows on every change, and the audit row keeps the
@@ -446,7 +452,7 @@ async function getPolicy<T extends PolicyTable>(db: Db, kind: PolicyKind<T>, pro
  */
 async function auditPolicyChange(
   tx: Tx,
-  kind: 'sla-policy' | 'complaint-policy',
+  kind: PolicyAuditName,
   key: string,
   actor: Actor,
   policy: { propertyId: string; version: number; updatedAt: Date },
@@ -557,4 +563,24 @@ export async function listComplaintPolicies(db: Db, propertyId: string): Promise
 
 export async function getComplaintPolicy(db: Db, propertyId: string, priority: string): Promise<ComplaintPolicyRow | undefined> {
   return getPolicy(db, complaintPolicyKind, propertyId, priority);
+}
+
+export interface HazardPolicyInput {
+  rectify: string;
+  warnRatio?: number | undefined;
+  escalation: EscalationRung[];
+}
+
+/** Create or replace the hazard policy of a severity, with the defaults filled in. */
+export async function putHazardPolicy(db: Db, propertyId: string, severity: string, input: HazardPolicyInput, actor: Actor): Promise<{ policy: HazardPolicyRow; created: boolean }> {
+  return putPolicy(db, hazardPolicyKind, propertyId, severity, { propertyId, severity, rectify: input.rectify, warnRatio: input.warnRatio ?? 0.8, escalation: input.escalation, updatedBy: actor.id }, actor);
+}
+
+/** A property's hazard policies, in severity-name order (callers rank them). */
+export async function listHazardPolicies(db: Db, propertyId: string): Promise<HazardPolicyRow[]> {
+  return listPolicies(db, hazardPolicyKind, propertyId);
+}
+
+export async function getHazardPolicy(db: Db, propertyId: string, severity: string): Promise<HazardPolicyRow | undefined> {
+  return getPolicy(db, hazardPolicyKind, propertyId, severity);
 }

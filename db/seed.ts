@@ -22,7 +22,9 @@ import {
   type NewStaff,
   type SlaPolicyInput,
 } from './reference.js';
+import { seedHazardPolicies } from './hazards.js';
 import { seedMaintenance } from './seed-maintenance.js';
+import { seedPatrols } from './seed-patrols.js';
 
 export const demoPropertyId = 'harbour-view';
 
@@ -96,7 +98,9 @@ export async function seedDemo(db: Db): Promise<boolean> {
   if (await getProperty(db, demoPropertyId)) {
     const policies = await seedComplaintPolicies(db);
     const maintenance = await seedMaintenance(db, demoPropertyId, seeder);
-    return policies || maintenance;
+    const hazards = await seedHazardPolicies(db, demoPropertyId, seeder);
+    const patrols = await seedPatrols(db, demoPropertyId, seeder);
+    return policies || maintenance || hazards || patrols;
   }
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
@@ -115,5 +119,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
   for (const [category, policy] of Object.entries(demoPolicies)) await putSlaPolicy(db, demoPropertyId, category, policy, seeder);
   await seedComplaintPolicies(db);
   await seedMaintenance(db, demoPropertyId, seeder);
+  await seedHazardPolicies(db, demoPropertyId, seeder);
+  await seedPatrols(db, demoPropertyId, seeder);
   return true;
 }

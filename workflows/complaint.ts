@@ -5,8 +5,7 @@
  * up the property's chain, one level per configured delay, while a window is missed. Its
  * transition table, clocks and handlers; everything else is the process kit's.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { Role } from '../domain/roles.js';
 import {
@@ -34,10 +33,9 @@ import {
   type EscalateArgs,
 } from './complaint.contract.js';
 import { createProcess, databaseActivity, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
-import { blockedStep, invalidArgument, processErrors, reportIdentity, requireScore, requireText, systemActor, type NotifyTarget, type RevisitArgs } from './shared/steps.js';
+import { startRepairOrder } from './shared/repair-orders.js';
+import { blockedStep, invalidArgument, reportIdentity, requireScore, requireText, systemActor, type NotifyTarget, type RevisitArgs } from './shared/steps.js';
 import type { SlaClockView } from './sla/clocks.js';
-import { workOrderWorkflow } from './work-order.js';
-import { workOrderWorkflowId } from './work-order.contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -221,22 +219,8 @@ function addWorkOrderStep(c: Complaint): void {
       if (order.propertyId !== state.propertyId) throw invalidArgument('propertyId', `must be the complaint's property ${state.propertyId}`);
     },
     run: async ({ actor, order }) => {
-      const link: ComplaintWorkOrder = { orderId: order.orderId, category: order.category, startedAt: Date.now(), startedBy: actor, status: 'open' };
-      state.workOrders.push(link);
-      const child = await startChild(workOrderWorkflow, {
-        workflowId: workOrderWorkflowId(order.orderId),
-        args: [order],
-        // A withdrawn or closed complaint never stops a repair in progress.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      }).catch((err: unknown) => {
-        state.workOrders.splice(state.workOrders.indexOf(link), 1);
-        throw ApplicationFailure.create({
-          type: processErrors.illegalTransition,
-          message: `repair order ${order.orderId} could not be started: ${err instanceof Error ? err.message : String(err)}`,
-          nonRetryable: true,
-          details: [{ status: state.status, action: 'addWorkOrder' }],
-        });
-      });
+      // A withdrawn or closed complaint never stops a repair in progress.
+      const { link, child } = await startRepairOrder(state.workOrders, order, actor, { status: state.status, action: 'addWorkOrder' });
       void child.result().then(
         (result) => childFinished(c, link, result.status),
         () => childFinished(c, link, 'failed'),

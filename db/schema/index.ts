@@ -11,3 +11,6 @@ export * from './complaint-policies.js';
 export * from './complaints.js';
 export * from './contacts.js';
 export * from './maintenance.js';
+export * from './hazards.js';
+export * from './patrols.js';
+export * from './inspections.js';

@@ -4,7 +4,8 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import type { RateLimits } from '../../api/limits.js';
-import { TemporalPlanEngine } from '../../api/recurring-plans/temporal-engine.js';
+import { patrolScheduleWorkflows } from '../../api/patrols/schedule-engine.js';
+import { TemporalPlanEngine, type PlanWorkflowKind } from '../../api/recurring-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { addStaff, createProperty, findStaffByUsername, getProperty } from '../../db/reference.js';
@@ -46,7 +47,10 @@ export async function testApp(
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const taskQueue = opts.taskQueue ?? 'unused';
   // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
-  const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
+  const engineOf = (kind?: PlanWorkflowKind) =>
+    opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(kind ? { kind } : {}), ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
+  const planEngine = engineOf();
+  const patrolEngine = engineOf(patrolScheduleWorkflows);
   const app = await buildApp({
     db,
     temporal,
@@ -54,6 +58,7 @@ export async function testApp(
     auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h', ...(opts.standingTtlMs !== undefined ? { standingTtlMs: opts.standingTtlMs } : {}) },
     limits: opts.limits ?? unlimited,
     ...(planEngine ? { planEngine } : {}),
+    ...(patrolEngine ? { patrolEngine } : {}),
     ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
     ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}),
     ...(opts.payloadCodec ? { payloadCodec: opts.payloadCodec } : {}),
@@ -80,6 +85,7 @@ export async function testApp(
     async close() {
       await app.close();
       await planEngine?.close();
+      await patrolEngine?.close();
     },
   };
 }

@@ -7,6 +7,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { systemRole, type Actor, type Role } from '../../domain/roles.js';
 import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
+import type { HazardIdentity, HazardLive } from '../hazard.contract.js';
+import type { PatrolRoundIdentity, PatrolRoundLive } from '../patrol-round.contract.js';
 import type { MaintenanceTaskIdentity, MaintenanceTaskLive } from '../maintenance-task.contract.js';
 import type { WorkOrderIdentity, WorkOrderLive } from '../work-order.contract.js';
 
@@ -126,6 +128,8 @@ export interface ProcessProjections {
   'work-order': { identity: WorkOrderIdentity; live: WorkOrderLive };
   complaint: { identity: ComplaintIdentity; live: ComplaintLive };
   'maintenance-task': { identity: MaintenanceTaskIdentity; live: MaintenanceTaskLive };
+  hazard: { identity: HazardIdentity; live: HazardLive };
+  'patrol-round': { identity: PatrolRoundIdentity; live: PatrolRoundLive };
 }
 
 /** The processes that record steps; each has its projection table. */
