@@ -21,6 +21,7 @@ import { authenticate, authPlugin } from './auth.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
+import { emergencyPlanRoutes } from './emergency-plans/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(maintenancePlanRoutes);
       await v1.register(maintenanceRoutes);
       await v1.register(maintenanceTaskRoutes);
+      await v1.register(emergencyPlanRoutes);
     },
     { prefix: '/v1' },
   );

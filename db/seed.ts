@@ -1,7 +1,8 @@
 /**
  * Demo data for `npm start`: one property with buildings, units and owners, staff in
  * every role, SLA and complaint policies from the figures of shared/DOMAIN.md, and its
- * equipment, default checklist templates and maintenance plans (seed-maintenance.ts).
+ * equipment, default checklist templates and maintenance plans (seed-maintenance.ts), and
+ * an emergency plan per incident type with its duty roster (seed-emergency.ts).
  * Idempotent: an existing demo property only gains what it lacks (complaint policies and
  * maintenance came later than the rest).
  */
@@ -22,6 +23,7 @@ import {
   type NewStaff,
   type SlaPolicyInput,
 } from './reference.js';
+import { seedEmergency } from './seed-emergency.js';
 import { seedMaintenance } from './seed-maintenance.js';
 
 export const demoPropertyId = 'harbour-view';
@@ -96,7 +98,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
   if (await getProperty(db, demoPropertyId)) {
     const policies = await seedComplaintPolicies(db);
     const maintenance = await seedMaintenance(db, demoPropertyId, seeder);
-    return policies || maintenance;
+    const emergency = await seedEmergency(db, demoPropertyId, seeder);
+    return policies || maintenance || emergency;
   }
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
@@ -115,5 +118,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
   for (const [category, policy] of Object.entries(demoPolicies)) await putSlaPolicy(db, demoPropertyId, category, policy, seeder);
   await seedComplaintPolicies(db);
   await seedMaintenance(db, demoPropertyId, seeder);
+  await seedEmergency(db, demoPropertyId, seeder);
   return true;
 }

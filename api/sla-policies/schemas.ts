@@ -5,7 +5,7 @@ import { isIsoDuration } from '../../domain/durations.js';
 import { escalationRoles } from '../../domain/roles.js';
 import { propertyParams, timestamp } from '../common.js';
 
-const duration = z
+export const duration = z
   .string()
   .refine(isIsoDuration, 'must be an ISO 8601 duration such as PT1H, PT30M or P2D')
   .meta({ examples: ['PT1H', 'PT30M', 'P2D'] });

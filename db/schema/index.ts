@@ -11,3 +11,4 @@ export * from './complaint-policies.js';
 export * from './complaints.js';
 export * from './contacts.js';
 export * from './maintenance.js';
+export * from './emergency.js';
