@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { assignTechnicianActivity } from './dispatch.js';
+import { findRespondersActivity } from './emergency.js';
 import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
@@ -33,5 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     prepareDefectOrder: prepareDefectOrderActivity(deps.db),
     /** Equipment back in service once no repair order raised by a defect on it is open. */
     defectRepaired: defectRepairedActivity(deps.db),
+    /** Who an activating incident pages for each role, and the project managers and directors above them. */
+    findResponders: findRespondersActivity(deps.db),
   };
 }

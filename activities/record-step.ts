@@ -7,15 +7,16 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
-import { departments, outbox, slaEvents, staff, staffMemberships } from '../db/schema/index.js';
+import { departments, outbox, owners, slaEvents, staff, staffMemberships, units } from '../db/schema/index.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
+import { projectImprovementAction, projectIncident } from './projections/incidents.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
 interface Recipient {
   key: string;
-  kind: 'staff' | 'reporter';
+  kind: 'staff' | 'reporter' | 'owner';
   id: string | null;
   role: string | null;
   channel: string;
@@ -42,6 +43,17 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
       );
     for (const r of rows) out.set(`staff:${r.id}`, { key: `staff:${r.id}`, kind: 'staff', id: r.id, role: r.role, channel: 'app' });
   }
+  // Owners of the affected units and buildings, by ID only: the notifier looks their numbers up when it sends.
+  const unitIds = targets.flatMap((t) => (t.kind === 'owners' ? t.unitIds : []));
+  const buildingIds = targets.flatMap((t) => (t.kind === 'owners' ? t.buildingIds : []));
+  if (unitIds.length || buildingIds.length) {
+    const rows = await tx
+      .select({ id: owners.id })
+      .from(owners)
+      .innerJoin(units, eq(units.id, owners.unitId))
+      .where(and(eq(units.propertyId, step.propertyId), or(unitIds.length ? inArray(units.id, unitIds) : undefined, buildingIds.length ? inArray(units.buildingId, buildingIds) : undefined)));
+    for (const r of rows) out.set(`owner:${r.id}`, { key: `owner:${r.id}`, kind: 'owner', id: r.id, role: null, channel: 'webhook' });
+  }
   for (const t of targets) {
     if (t.kind === 'staff') out.set(`staff:${t.id}`, { key: `staff:${t.id}`, kind: 'staff', id: t.id, role: null, channel: 'app' });
     if (t.kind === 'reporter') out.set('reporter', { key: 'reporter', kind: 'reporter', id: step.workflowId, role: null, channel: 'sms' });
@@ -54,6 +66,8 @@ const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Prom
   'work-order': projectWorkOrder,
   complaint: projectComplaint,
   'maintenance-task': projectMaintenanceTask,
+  incident: projectIncident,
+  'improvement-action': projectImprovementAction,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */

@@ -5,9 +5,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/audit.js';
-import type { complaints, maintenanceTasks, workOrders } from '../../db/schema/index.js';
+import type { complaints, improvementActions, incidents, maintenanceTasks, workOrders } from '../../db/schema/index.js';
 
-type ProjectionTable = typeof workOrders | typeof complaints | typeof maintenanceTasks;
+type ProjectionTable = typeof workOrders | typeof complaints | typeof maintenanceTasks | typeof incidents | typeof improvementActions;
 
 /** The step a projection write belongs to. */
 export interface ProjectedStep {

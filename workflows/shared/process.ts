@@ -87,7 +87,7 @@ export interface ProcessState<S extends string> {
 
 type EscalationEvent = Extract<SlaEvent, { kind: 'escalation' }>;
 /** The escalation an SLA event fired, as the process keeps it. */
-export type FiredEscalation = Pick<EscalationEvent, 'clock' | 'run' | 'level' | 'role' | 'deadline'> & { firedAt: number; recipients: number };
+export type FiredEscalation = Pick<EscalationEvent, 'clock' | 'run' | 'level' | 'role' | 'deadline'> & { firedAt: number; recipients: number; skipped?: boolean };
 
 /** What a process declares; everything else is the kit's. */
 export interface ProcessSpec<K extends ProcessKind, S extends string, A extends string, C extends string> {
@@ -111,6 +111,13 @@ export interface ProcessSpec<K extends ProcessKind, S extends string, A extends 
     /** The notification payload: the process's own fields plus `extra`. */
     payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
     escalationPayload?: () => Record<string, unknown>;
+    /**
+     * Who one escalation reaches, when it is particular people rather than everyone of its
+     * level's role (the next person on duty, whoever owns a step); undefined: the role. An
+     * empty list means nobody holds the level: it is recorded as skipped, once, and the
+     * ladder goes on.
+     */
+    escalationTargets?: (event: EscalationEvent) => NotifyTarget[] | undefined;
     /** Runs before an escalation is recorded, so the step's projection already shows it. */
     escalating?: (event: EscalationEvent) => void;
     escalated: (fired: FiredEscalation) => void;
@@ -288,18 +295,28 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       });
       return;
     }
+    const { clock, run, level, role, deadline } = event;
+    const targets = spec.sla.escalationTargets?.(event) ?? [{ kind: 'role', role: event.role }];
+    if (!targets.length) {
+      await record('sla.escalation-skipped', systemActor, {
+        reason: `${event.clock} deadline missed: level ${event.level} (${event.role}) has nobody on duty, skipped`,
+        detail: { clock, run, level, role, deadline },
+        slaEvent: { ...slaEvent, level, role },
+      });
+      spec.sla.escalated({ clock, run, level, role, deadline, firedAt: Date.now(), recipients: 0, skipped: true });
+      return;
+    }
     spec.sla.escalating?.(event);
     const result = await record('sla.escalated', systemActor, {
       reason: `${event.clock} deadline missed: level ${event.level} (${event.role})`,
       detail: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline },
       notify: {
-        targets: [{ kind: 'role', role: event.role }],
+        targets,
         template: 'sla.escalation',
         payload: spec.sla.payload({ clock: event.clock, level: event.level, deadline: event.deadline, ...(spec.sla.escalationPayload?.() ?? {}) }),
       },
       slaEvent: { ...slaEvent, level: event.level, role: event.role },
     });
-    const { clock, run, level, role, deadline } = event;
     spec.sla.escalated({ clock, run, level, role, deadline, firedAt: Date.now(), recipients: result.recipients });
   };
 

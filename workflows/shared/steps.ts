@@ -7,6 +7,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Actor, Role } from '../../domain/roles.js';
 import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
+import type { ImprovementActionIdentity, ImprovementActionLive } from '../improvement-action.contract.js';
+import type { IncidentIdentity, IncidentLive } from '../incident.contract.js';
 import type { MaintenanceTaskIdentity, MaintenanceTaskLive } from '../maintenance-task.contract.js';
 import type { WorkOrderIdentity, WorkOrderLive } from '../work-order.contract.js';
 
@@ -97,7 +99,9 @@ export type NotifyTarget =
   | { kind: 'staff'; id: string }
   | { kind: 'role'; role: Role }
   | { kind: 'department'; department: string }
-  | { kind: 'reporter' };
+  | { kind: 'reporter' }
+  /** Every owner of the units given and of every unit in the buildings given: one message each. */
+  | { kind: 'owners'; buildingIds: string[]; unitIds: string[] };
 
 /** A notification the step owes, written to the outbox in the step's transaction. */
 export interface StepNotification {
@@ -126,6 +130,8 @@ export interface ProcessProjections {
   'work-order': { identity: WorkOrderIdentity; live: WorkOrderLive };
   complaint: { identity: ComplaintIdentity; live: ComplaintLive };
   'maintenance-task': { identity: MaintenanceTaskIdentity; live: MaintenanceTaskLive };
+  incident: { identity: IncidentIdentity; live: IncidentLive };
+  'improvement-action': { identity: ImprovementActionIdentity; live: ImprovementActionLive };
 }
 
 /** The processes that record steps; each has its projection table. */
