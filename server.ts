@@ -2,7 +2,7 @@
 import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { buildApp } from './api/app.js';
-import { TemporalPlanEngine } from './api/maintenance-plans/temporal-engine.js';
+import { TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
 import { connectClient } from './temporal.js';
 import { createLogger } from './logger.js';
 

@@ -12,36 +12,25 @@ import { equipment, equipmentWorkOrders, maintenanceTasks, workOrders } from '..
 import { allocateWorkOrderId, claimIdempotencyKey, requestHash } from '../db/work-orders.js';
 import { parseIsoDuration } from '../domain/durations.js';
 import { defectCategory, pendingTaskStatuses, type ChecklistItem, type EquipmentKind, type IntervalUnit, type PlanMode } from '../domain/maintenance.js';
-import type { Schedule } from '../domain/maintenance-schedule.js';
 import { toPolicySnapshot } from '../domain/sla-policy.js';
 import type { EscalationStep } from '../workflows/sla/clocks.js';
 import type { TaskAssignment, TaskEquipment } from '../workflows/maintenance-task.contract.js';
+import type { RecurringPlan } from '../workflows/shared/recurring-plan.contract.js';
 import { systemActor } from '../workflows/shared/steps.js';
 import { finalWorkOrderStatuses, workOrderWorkflowId, type WorkOrderInput } from '../workflows/work-order.contract.js';
 
 /** A plan as its engine runs it: the schedule, the window, who does it, the checklist in force. */
-export interface PlanForEngine {
-  id: string;
+export interface PlanForEngine extends RecurringPlan {
   name: string;
   propertyId: string;
-  status: 'active' | 'paused' | 'retired';
-  statusReason: string | null;
-  statusChangedAt: number;
   revision: number;
-  createdAt: number;
-  schedule: Schedule;
-  opensBeforeMs: number;
   overdueAfterMs: number;
-  catchUp: 'all' | 'latest_only';
   template: { code: string; version: number; items: ChecklistItem[] } | null;
   assignTo: TaskAssignment;
   equipment: TaskEquipment;
   outOfServiceOnDefect: boolean;
   /** The chain an overdue task climbs: the supervisor at once, the project manager one window later. */
   escalation: EscalationStep[];
-  lastCompletedAt: number | null;
-  /** Tasks of the plan not finished yet (a floating plan waits for them). */
-  pendingTasks: number;
 }
 
 /** Build the loadMaintenancePlan activity: the plan as it stands now, or null if it does not exist. */

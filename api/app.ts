@@ -25,7 +25,7 @@ import { emergencyPlanRoutes } from './emergency-plans/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
-import type { PlanEngine } from './maintenance-plans/engine.js';
+import type { PlanEngine } from './recurring-plans/engine.js';
 import { maintenancePlanRoutes } from './maintenance-plans/routes.js';
 import { maintenanceTaskRoutes } from './maintenance-tasks/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';

@@ -16,7 +16,7 @@ import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { workOrderWorker } from '../test/harness/work-orders.js';
 import { maintenancePlanWorkflowType, planChangedSignal, planWorkflowId } from '../workflows/maintenance-plan.contract.js';
 import { HttpProblem } from './errors.js';
-import { TemporalPlanEngine } from './maintenance-plans/temporal-engine.js';
+import { TemporalPlanEngine } from './recurring-plans/temporal-engine.js';
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;

@@ -5,7 +5,7 @@ import { defaultTemplates, demoEquipment } from '../db/seed-maintenance.js';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
 import { testApp, type TestApp } from '../test/harness/api.js';
-import type { PlanEngine } from './maintenance-plans/engine.js';
+import type { PlanEngine } from './recurring-plans/engine.js';
 
 let database: TestDatabase;
 let t: TestApp;

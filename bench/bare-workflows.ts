@@ -3,17 +3,22 @@
  * same updates, the same one-timer-at-a-time loop and the same number of activity calls as
  * the real happy path, but every activity is empty and the state is a status string. What
  * Temporal itself costs for that shape on this machine is the ceiling the bench compares to.
+ * The same holds for a maintenance plan and its task (barePlanWorkflow, bareTaskWorkflow).
  * Deterministic workflow code: only @temporalio/workflow.
  */
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
+  continueAsNew,
   defineQuery,
   defineUpdate,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { BareActivities } from './bare-activities.js';
 
@@ -125,5 +130,32 @@ export async function bareTimersWorkflow(input: BareTimersInput): Promise<void> 
     await wake({ label, at });
     woken += 1;
   }
+  await condition(() => false);
+}
+
+/** Input of a bare plan: the one instant its occurrence falls due, and the label its task reports. */
+export interface BarePlanInput {
+  dueAt: number;
+  label: string;
+}
+
+/**
+ * A maintenance plan's engine with nothing of ours in it: sleep to the due time on one timer,
+ * start the occurrence as an abandoned child, continue as new for the next round (which sleeps
+ * a day, as a daily plan would).
+ */
+export async function barePlanWorkflow(input: BarePlanInput): Promise<void> {
+  await sleep(Math.max(1, input.dueAt - Date.now()));
+  await startChild(bareTaskWorkflow, {
+    workflowId: `${workflowInfo().workflowId}:task`,
+    args: [input],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
+  await continueAsNew<typeof barePlanWorkflow>({ dueAt: input.dueAt + 24 * 3_600_000, label: input.label });
+}
+
+/** A maintenance task with nothing of ours in it: report that it is open, then stay open. */
+export async function bareTaskWorkflow(input: BarePlanInput): Promise<void> {
+  await wake({ label: input.label, at: input.dueAt });
   await condition(() => false);
 }

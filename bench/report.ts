@@ -1,6 +1,7 @@
 /** The run's results: their JSON shape, the targets checked against them, and the markdown table printed at the end. */
 import type { LagResult } from './escalation.js';
 import type { LatencyResult, RestingLatency } from './latency.js';
+import type { MaintenanceResult } from './maintenance.js';
 import type { CpuProfileSummary } from './profile.js';
 import type { Op } from './orders.js';
 import type { Recorded, ReplayRate } from './replay.js';
@@ -18,6 +19,7 @@ export interface Results {
   throughput?: { real: Omit<ThroughputSide, 'workflowIds'>; bare: Omit<ThroughputSide, 'workflowIds'>; ratio: number | null };
   latency?: Omit<LatencyResult, 'workflowIds'>;
   escalation?: LagResult[];
+  maintenance?: MaintenanceResult;
   replay?: { real: ReplayRate; bare: ReplayRate; ratio: number | null };
   resources?: {
     rssMiB: Record<string, Record<string, number | undefined>>;
@@ -69,6 +71,12 @@ export function checkTargets(r: Omit<Results, 'targets'>): Target[] {
     targets.push({ name: `escalation lag p99 at ${e.openOrders} open vs bare`, target: '≤ 1.2 × bare', value: `${fmt(x, 2)} × (bare ${fmt(bare, 0)} ms)`, met: x === null ? null : x <= 1.2 });
     const wrong = e.real.integrity.lost + e.real.integrity.duplicated;
     targets.push({ name: `escalations lost or duplicated at ${e.openOrders} open`, target: '0', value: `${e.real.integrity.lost} lost, ${e.real.integrity.duplicated} duplicated`, met: wrong === 0 });
+  }
+  const m = r.maintenance;
+  if (m) {
+    const p99 = m.real.lagMs.p99;
+    targets.push({ name: `maintenance: due → open task p99, ${m.plans} plans due at once`, target: '≤ 2 s', value: `${fmt(p99, 0)} ms (${fmt(m.lagRatio, 2)} × bare)`, met: Number.isNaN(p99) ? null : p99 <= 2000 });
+    targets.push({ name: `maintenance: tasks missing, ${m.plans} plans due at once`, target: '0', value: String(m.real.missing), met: m.real.missing === 0 });
   }
   if (r.replay) {
     const x = r.replay.ratio;
@@ -132,6 +140,18 @@ export function markdown(r: Results): string {
       `${e.bare.integrity.lost} / ${e.bare.integrity.duplicated}`,
       '',
     ]);
+  }
+  const m = r.maintenance;
+  if (m) {
+    rows.push([
+      `Maintenance: due → visible open task, ${m.plans} plans due at once: p50 / p99 / max ms`,
+      `${fmt(m.real.lagMs.p50, 0)} / ${fmt(m.real.lagMs.p99, 0)} / ${fmt(m.real.lagMs.max, 0)}`,
+      `${fmt(m.bare.lagMs.p50, 0)} / ${fmt(m.bare.lagMs.p99, 0)} / ${fmt(m.bare.lagMs.max, 0)}`,
+      `${fmt(m.lagRatio, 2)} × p99`,
+    ]);
+    rows.push([`Maintenance: events per plan per cycle`, fmt(m.real.eventsPerPlanPerCycle, 0), fmt(m.bare.eventsPerPlanPerCycle, 0), `${fmt(ratio(m.real.eventsPerPlanPerCycle, m.bare.eventsPerPlanPerCycle), 2)} ×`]);
+    const idle = (name: string) => fmt((m.idleCpuPerSecond[name] ?? 0) * 1000, 1);
+    rows.push([`Idle CPU with ${m.plans} plans asleep per side (ms per s): worker; Temporal, PostgreSQL for both`, `${idle('worker')}; ${idle('temporal')}, ${idle('postgres')}`, idle('bare-worker'), '']);
   }
   const rp = r.replay;
   if (rp) {

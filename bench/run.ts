@@ -16,13 +16,14 @@ import { fillProjection, restingLatency, steadyLoad, type LatencyResult } from '
 import { apiFlow, backlogCategory, bareFlow, benchPolicy } from './orders.js';
 import { rssMiB } from './proc.js';
 import { summariseProfiles } from './profile.js';
+import { maintenanceBurst, type MaintenanceResult } from './maintenance.js';
 import { bundle, record, replayRate, type Recorded } from './replay.js';
 import { checkTargets, latencyOps, markdown, restingAbove, type Results } from './report.js';
 import { startStack, type Stack } from './stack.js';
 import { ratio, round } from './stats.js';
 import { closedLoop, type ThroughputSide } from './throughput.js';
 
-const measurements = ['throughput', 'latency', 'escalation', 'replay', 'resources'] as const;
+const measurements = ['throughput', 'latency', 'escalation', 'maintenance', 'replay', 'resources'] as const;
 type Measurement = (typeof measurements)[number];
 
 const usage = `npm run bench [-- flags]
@@ -39,6 +40,8 @@ const usage = `npm run bench [-- flags]
   --sample N            of those, orders whose deadline falls in the window (default 200, quick 20)
   --escalation-rate N   deadlines per second in the window               (default 10)
   --grace N             seconds after the window before an escalation counts as lost (default 30, quick 10)
+  --plans N             maintenance plans per side, all due at one instant (default 2000, quick 50)
+  --plan-idle-seconds N how long their idle CPU is read before they fall due (default 10, quick 4)
   --cached N            workflows in the worker cache when RSS is read  (default 1000, quick 40)
   --replay N            histories replayed per side                      (default 1000, quick 50)
   --skip a,b            leave out measurements: ${measurements.join(', ')}
@@ -62,6 +65,8 @@ const { values: flags } = parseArgs({
     sample: { type: 'string' },
     'escalation-rate': { type: 'string', default: '10' },
     grace: { type: 'string' },
+    plans: { type: 'string' },
+    'plan-idle-seconds': { type: 'string' },
     cached: { type: 'string' },
     replay: { type: 'string' },
     skip: { type: 'string', default: '' },
@@ -118,6 +123,8 @@ const options = {
   sample: number('sample', flags.sample, quick ? 20 : 200),
   escalationRate: number('escalation-rate', flags['escalation-rate'], 10),
   grace: number('grace', flags.grace, quick ? 10 : 30),
+  plans: number('plans', flags.plans, quick ? 50 : 2000),
+  planIdleSeconds: number('plan-idle-seconds', flags['plan-idle-seconds'], quick ? 4 : 10),
   cached: number('cached', flags.cached, quick ? 40 : 1000),
   replay: number('replay', flags.replay, quick ? 50 : 1000),
   profile: flags.profile,
@@ -247,6 +254,9 @@ async function main(): Promise<void> {
   }
   if (run('resources') && cachedLabel === undefined) await cacheCheckpoint();
 
+  let maintenance: MaintenanceResult | undefined;
+  if (run('maintenance')) maintenance = await maintenanceBurst(s, { count: options.plans, idleSeconds: options.planIdleSeconds, graceSeconds: options.grace }, runId, say);
+
   let replay: Results['replay'];
   let histories: { real: Recorded; bare: Recorded } | undefined;
   if (run('replay') || run('resources')) {
@@ -295,6 +305,7 @@ async function main(): Promise<void> {
     ...(throughput ? { throughput: { real: without(throughput.real), bare: without(throughput.bare), ratio: ratio(throughput.real.ordersPerSecond, throughput.bare.ordersPerSecond) } } : {}),
     ...(latency ? { latency: without(latency) } : {}),
     ...(escalation ? { escalation } : {}),
+    ...(maintenance ? { maintenance } : {}),
     ...(replay ? { replay } : {}),
     ...(run('resources')
       ? {

@@ -2,18 +2,22 @@
  * On the real dev server, with a plan measured in seconds: no worker runs across three due
  * times, and the worker that comes back starts exactly those three tasks, flagged late; a
  * second restart starts none of them again; and a pause whose occurrences are recorded as
- * skipped with its reason. (The time-skipping server cannot show the first: it holds its
- * clock while a workflow task waits for a worker.)
+ * skipped with its reason; and a floating plan that counts from its last completion beside a
+ * fixed one that does not. (The time-skipping server cannot show these: it holds its clock
+ * while a workflow task waits for a worker, and once a plan's task has completed its
+ * `sleep` never returns — a lock it leaks, sdk-typescript#1101, sdk-java#1618.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changePlan, createPlan } from '../db/maintenance.js';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
-import { eventually } from '../test/harness/processes.js';
+import { passingAnswers } from '../test/harness/maintenance.js';
+import { eventually, saveFixture, stepThenRead } from '../test/harness/processes.js';
 import { devServerEnv } from '../test/harness/temporal.js';
 import { actor, workOrderWorker } from '../test/harness/work-orders.js';
 import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
+import { completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId } from './maintenance-task.contract.js';
 
 const EVERY_S = 4;
 /** How long a worker that comes back may take to catch up. */
@@ -34,7 +38,7 @@ afterAll(async () => {
 type TaskRow = { workflow_id: string; late: boolean; nominal_due: Date };
 
 /** A pump plan every `every` seconds, its first occurrence `inMs` from now, tasks open at their due time. */
-async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest_only', inMs: number) {
+async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest_only', inMs: number, mode: 'fixed' | 'floating' = 'fixed') {
   const manager = await actor(database.db, 'manager.zhou');
   const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
   const anchor = Date.now() + inMs;
@@ -45,7 +49,7 @@ async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest
       name,
       equipmentId: pump!.id,
       equipmentKind: 'water_pump',
-      mode: 'fixed',
+      mode,
       every,
       unit: 'seconds',
       anchor: new Date(anchor),
@@ -159,5 +163,40 @@ describe('a maintenance plan whose worker is down across three due times', () =>
       await handle.result();
     });
     for (const t of await tasks()) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
+  });
+
+  it('counts a floating plan\'s next due time from the completion of its task, and a fixed plan\'s from its anchor', async () => {
+    const every = 6;
+    const floating = await secondsPlan('Pump check, floating (test)', every, 'all', 1_500, 'floating');
+    const fixed = await secondsPlan('Pump check, fixed (test)', every, 'all', 1_500, 'fixed');
+    const tasksOf = async (planId: string) => (await database.pool.query<TaskRow & { completed_at: Date | null }>('SELECT * FROM maintenance_tasks WHERE plan_id = $1 ORDER BY nominal_due', [planId])).rows;
+    const step = stepThenRead(maintenanceTaskQuery);
+    const worker = await workOrderWorker(env, database.db);
+    await worker.runUntil(async () => {
+      const handles = await Promise.all(
+        [floating, fixed].map(({ plan }) => env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue: worker.options.taskQueue, args: [{ planId: plan.id }] })),
+      );
+      // Each first task is done about three seconds after it fell due: half an interval late.
+      await new Promise((r) => setTimeout(r, Math.max(0, floating.anchor + 3_000 - Date.now())));
+      for (const { plan, anchor } of [floating, fixed]) {
+        const h = env.client.workflow.getHandle(taskWorkflowId(plan.id, anchor));
+        const assigned = await eventually(() => h.query(maintenanceTaskQuery), (s) => s.status === 'assigned', 'the first task assigned', (s) => `${s?.status}`, RESTART_MS);
+        const tech = { id: assigned.assignee!.id, role: 'technician' as const, name: assigned.assignee!.name };
+        await step(h, startTaskUpdate, { actor: tech });
+        expect((await step(h, completeTaskUpdate, { actor: tech, answers: await passingAnswers(database.db, 'harbour-view', 'pump-monthly') })).status).toBe('completed');
+      }
+      const [floatingTasks, fixedTasks] = await Promise.all(
+        [floating, fixed].map(({ plan }) => eventually(() => tasksOf(plan.id), (r) => r.length >= 2 && r[0]!.completed_at !== null, 'the second task', (r) => `${r?.length} tasks`, RESTART_MS)),
+      );
+      expect(floatingTasks![1]!.nominal_due.getTime()).toBe(floatingTasks![0]!.completed_at!.getTime() + every * 1_000);
+      expect(fixedTasks![1]!.nominal_due.getTime()).toBe(fixed.anchor + every * 1_000);
+      for (const [k, { plan, manager }] of [floating, fixed].entries()) {
+        await changePlan(database.db, plan.id, { status: 'retired', reason: 'test over' }, manager, () => undefined);
+        await handles[k]!.signal(planChangedSignal);
+      }
+      await Promise.all(handles.map((h) => h.result()));
+      await saveFixture(handles[0]!, 'maintenance-plan', 'floating-plan-retired');
+    });
+    for (const { plan } of [floating, fixed]) for (const t of await tasksOf(plan.id)) await env.client.workflow.getHandle(t.workflow_id).terminate('test over').catch(() => undefined);
   });
 });

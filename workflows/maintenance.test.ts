@@ -2,14 +2,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changePlan, createPlan, getTemplate, type NewPlan } from '../db/maintenance.js';
+import { changePlan, createPlan, type NewPlan } from '../db/maintenance.js';
 import { seedDemo } from '../db/seed.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { passingAnswers } from '../test/harness/maintenance.js';
 import { eventually, saveFixture, stepThenRead } from '../test/harness/processes.js';
 import { timeSkippingEnv } from '../test/harness/temporal.js';
 import { actor, recordingNotifier, workOrderWorker } from '../test/harness/work-orders.js';
 import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
-import { completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId, type ChecklistAnswer } from './maintenance-task.contract.js';
+import { completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId } from './maintenance-task.contract.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -91,15 +92,7 @@ const tasksOf = (planId: string) => rows<TaskRow>('SELECT * FROM maintenance_tas
 const countTasks = async (planId: string, n: number, what: string) => eventually(() => tasksOf(planId), (r) => r.length >= n, what, (r) => `${r?.length} tasks`);
 
 /** Passing answers to every item of the pump checklist. */
-async function passingPumpAnswers(): Promise<Record<string, ChecklistAnswer>> {
-  const template = await getTemplate(database.db, 'harbour-view', 'pump-monthly');
-  return Object.fromEntries(
-    template!.items.map((i): [string, ChecklistAnswer] => [
-      i.key,
-      i.type === 'pass_fail' ? { pass: true } : i.type === 'reading' ? { value: i.min !== undefined && i.max !== undefined ? (i.min + i.max) / 2 : (i.max ?? 1) - 1 } : i.type === 'photo' ? { photo: 'https://photos.example/record.jpg' } : { text: 'ok' },
-    ]),
-  );
-}
+const passingPumpAnswers = () => passingAnswers(database.db, 'harbour-view', 'pump-monthly');
 
 describe('a maintenance plan over time', () => {
   it('starts one task for each of the 24 or 25 occurrences of a 15-day plan in a year, none late', async () => {

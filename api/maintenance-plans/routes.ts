@@ -24,7 +24,7 @@ import { actorOf } from '../auth.js';
 import { badRequest, commonErrors, conflict, errorBody, HttpProblem, notFound } from '../errors.js';
 import { propertyFor, requireMaintenanceWriter } from '../maintenance-access.js';
 import { decodeCursor, encodeCursor, iso } from '../process-views.js';
-import type { PlanEngine } from './engine.js';
+import type { PlanEngine } from '../recurring-plans/engine.js';
 import { retireBody } from '../maintenance-schemas.js';
 import { createPlanBody, planListQuery, planParams, planSchema, updatePlanBody } from './schemas.js';
 

@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
-import { TemporalPlanEngine } from '../../api/maintenance-plans/temporal-engine.js';
+import { TemporalPlanEngine } from '../../api/recurring-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername } from '../../db/reference.js';

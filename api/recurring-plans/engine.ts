@@ -1,6 +1,7 @@
 /**
- * The seam between the plan routes and whatever runs each plan as its long-running
- * workflow `pm-plan:<planId>` (planWorkflowId in domain/maintenance-schedule.ts).
+ * The seam between a kind of recurring plan's routes (maintenance plans, patrol schedules,
+ * drill schedules) and whatever runs each plan as its long-running workflow (the engine of
+ * workflows/shared/recurring-plan.ts; `pm-plan:<planId>` for a maintenance plan).
  *
  * The routes commit a plan's change to PostgreSQL (with its audit row and a new `revision`)
  * and only then tell the engine, by plan ID alone: the engine reads the plan from the
@@ -10,8 +11,8 @@
  * revision, a pause or a resume, each with `statusReason` and `statusChangedAt` on the row),
  * or tells it that no further occurrence is due (`retired`).
  *
- * It reaches the routes as `AppDeps.planEngine` (api/app.ts). Without one, the plan routes
- * refuse every write with 503 before writing anything; reads work either way.
+ * The maintenance plan routes reach theirs as `AppDeps.planEngine` (api/app.ts). Without one,
+ * the plan routes refuse every write with 503 before writing anything; reads work either way.
  */
 export interface PlanEngine {
   /** A plan was created: start its workflow. */

@@ -1,6 +1,7 @@
 /**
- * The plan engine on Temporal: each active or paused plan runs as its long-running workflow
- * `pm-plan:<planId>`, which reads the plan from PostgreSQL whenever it is told to.
+ * The plan engine on Temporal, for one kind of recurring plan: each active or paused plan runs
+ * as its long-running workflow (`pm-plan:<planId>` for maintenance), which reads the plan from
+ * PostgreSQL whenever it is told to.
  *
  * The plan row is the truth. A route calls the engine only after its change is committed, so
  * a Temporal that does not answer within the deadline must not undo or hide that change: the
@@ -16,8 +17,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../../db/index.js';
 import { livePlanIds } from '../../db/maintenance.js';
-import { maintenancePlanWorkflowType, planChangedSignal, planWorkflowId } from '../../workflows/maintenance-plan.contract.js';
-import type { maintenancePlanWorkflow } from '../../workflows/maintenance-plan.js';
+import { maintenancePlanWorkflowType, planWorkflowId } from '../../workflows/maintenance-plan.contract.js';
+import { planChangedSignal, type RecurringPlanInput, type RecurringPlanResult } from '../../workflows/shared/recurring-plan.contract.js';
 import { HttpProblem } from '../errors.js';
 import { withinDeadline } from '../process-calls.js';
 import type { PlanEngine } from './engine.js';
@@ -28,10 +29,34 @@ export interface EngineLog {
   warn(obj: object, msg: string): void;
 }
 
+/** A kind of recurring plan as the engine on Temporal knows it. */
+export interface PlanWorkflowKind {
+  /** What the API calls one such plan in its messages ("maintenance plan"). */
+  noun: string;
+  /** The registered name of its workflow; the workflow takes a `RecurringPlanInput`. */
+  workflowType: string;
+  workflowId(planId: string): string;
+  /** Every plan of the kind that is active or paused (the catch-up ensures each runs). */
+  livePlanIds(db: Db): Promise<string[]>;
+}
+
+/** Maintenance plans: `maintenancePlanWorkflow`, `pm-plan:<planId>`. */
+export const maintenancePlanWorkflows: PlanWorkflowKind = {
+  noun: 'maintenance plan',
+  workflowType: maintenancePlanWorkflowType,
+  workflowId: planWorkflowId,
+  livePlanIds,
+};
+
+/** The workflow function type every plan workflow has. */
+type PlanWorkflow = (input: RecurringPlanInput) => Promise<RecurringPlanResult>;
+
 export interface TemporalPlanEngineDeps {
   temporal: Client;
   db: Db;
   taskQueue: string;
+  /** Which kind of plan this engine runs (default: maintenance plans). */
+  kind?: PlanWorkflowKind;
   /** How long one call waits for Temporal (default 20 s, as a route waits for a step). */
   timeoutMs?: number;
   /** Background catch-up: first wait after a failure, doubling up to `max` (default 5 s … 5 min). */
@@ -50,6 +75,7 @@ export class TemporalPlanEngine implements PlanEngine {
   private readonly retryMs: { first: number; max: number };
   private readonly concurrency: number;
   private readonly log: EngineLog;
+  private readonly kind: PlanWorkflowKind;
   /** Plans retired while Temporal did not answer: their workflows are still to be told. */
   private readonly owedRetirements = new Set<string>();
   private loop: Promise<void> | undefined;
@@ -61,6 +87,7 @@ export class TemporalPlanEngine implements PlanEngine {
     this.retryMs = deps.retryMs ?? { first: 5_000, max: 300_000 };
     this.concurrency = deps.concurrency ?? 8;
     this.log = deps.logger ?? quiet;
+    this.kind = deps.kind ?? maintenancePlanWorkflows;
   }
 
   /** Start the plan's workflow; a second start lands on the running one, and a finished one is left alone. */
@@ -89,7 +116,7 @@ export class TemporalPlanEngine implements PlanEngine {
   async ensureAll(): Promise<number> {
     const owed = [...this.owedRetirements];
     const jobs: (() => Promise<void>)[] = [
-      ...(await livePlanIds(this.deps.db)).map((id) => () => this.within(id, () => this.signalWithStart(id))),
+      ...(await this.kind.livePlanIds(this.deps.db)).map((id) => () => this.within(id, () => this.signalWithStart(id))),
       ...owed.map((id) => async () => {
         await this.within(id, () => this.signalRetired(id));
         this.owedRetirements.delete(id);
@@ -136,12 +163,12 @@ export class TemporalPlanEngine implements PlanEngine {
       this.again = false;
       try {
         const plans = await this.ensureAll();
-        this.log.info({ plans }, 'maintenance plan workflows ensured');
+        this.log.info({ plans }, `${this.kind.noun} workflows ensured`);
         wait = this.retryMs.first;
       } catch (err) {
         if (this.stopping.signal.aborted) return;
         this.again = true;
-        this.log.warn({ err: messageOf(err), retryInMs: wait }, 'maintenance plan workflows not ensured; retrying');
+        this.log.warn({ err: messageOf(err), retryInMs: wait }, `${this.kind.noun} workflows not ensured; retrying`);
         await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         wait = Math.min(wait * 2, this.retryMs.max);
       }
@@ -150,7 +177,7 @@ export class TemporalPlanEngine implements PlanEngine {
 
   /** One call within the deadline: Temporal's refusals and silence both reject. */
   private within(planId: string, fn: () => Promise<void>): Promise<void> {
-    return withinDeadline(this.deps.temporal, this.timeoutMs, `maintenance plan ${planId}`, 'the plan engine did not answer in time', fn);
+    return withinDeadline(this.deps.temporal, this.timeoutMs, `${this.kind.noun} ${planId}`, 'the plan engine did not answer in time', fn);
   }
 
   /**
@@ -166,15 +193,15 @@ export class TemporalPlanEngine implements PlanEngine {
       throw new HttpProblem(
         503,
         'unavailable',
-        `maintenance plan ${planId} ${saved}, but Temporal did not answer in time: the plan engine applies it as soon as Temporal answers again (read the plan back; do not repeat the change)`,
+        `${this.kind.noun} ${planId} ${saved}, but Temporal did not answer in time: the plan engine applies it as soon as Temporal answers again (read the plan back; do not repeat the change)`,
       );
     }
   }
 
   private async start(planId: string): Promise<void> {
     try {
-      await this.deps.temporal.workflow.start<typeof maintenancePlanWorkflow>(maintenancePlanWorkflowType, {
-        workflowId: planWorkflowId(planId),
+      await this.deps.temporal.workflow.start<PlanWorkflow>(this.kind.workflowType, {
+        workflowId: this.kind.workflowId(planId),
         taskQueue: this.deps.taskQueue,
         args: [{ planId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -188,8 +215,8 @@ export class TemporalPlanEngine implements PlanEngine {
 
   private async signalWithStart(planId: string): Promise<void> {
     try {
-      await this.deps.temporal.workflow.signalWithStart<typeof maintenancePlanWorkflow>(maintenancePlanWorkflowType, {
-        workflowId: planWorkflowId(planId),
+      await this.deps.temporal.workflow.signalWithStart<PlanWorkflow>(this.kind.workflowType, {
+        workflowId: this.kind.workflowId(planId),
         taskQueue: this.deps.taskQueue,
         args: [{ planId }],
         signal: planChangedSignal,
@@ -202,7 +229,7 @@ export class TemporalPlanEngine implements PlanEngine {
 
   private async signalRetired(planId: string): Promise<void> {
     try {
-      await this.deps.temporal.workflow.getHandle(planWorkflowId(planId)).signal(planChangedSignal);
+      await this.deps.temporal.workflow.getHandle(this.kind.workflowId(planId)).signal(planChangedSignal);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
