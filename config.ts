@@ -43,6 +43,8 @@ export const envSchema = z.object({
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MAINTENANCE_REPLACEMENT_REPAIRS: z.coerce.number().int().min(1).max(1000).default(defaultReplacementRule.repairs),
   MAINTENANCE_REPLACEMENT_MONTHS: z.coerce.number().int().min(1).max(120).default(defaultReplacementRule.months),
+  /** A second declaration of the same type at the same property within this many minutes reaches the open incident. */
+  INCIDENT_DEDUPE_MINUTES: z.coerce.number().int().min(0).max(1440).default(30),
 });
 
 export interface Config {
@@ -72,6 +74,8 @@ export interface Config {
   notifications: { webhookUrl?: string; webhookSecret?: string };
   /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
   maintenance: { replacementRule: { repairs: number; months: number } };
+  /** A declaration of the same type at the same property within `dedupeWindowMs` reaches the open incident. */
+  incidents: { dedupeWindowMs: number };
 }
 
 /** A configuration problem, worded for the person starting the system. */
@@ -189,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
     },
     maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS } },
+    incidents: { dedupeWindowMs: e.INCIDENT_DEDUPE_MINUTES * 60_000 },
   };
 }
 

@@ -2,7 +2,7 @@
 import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { buildApp } from './api/app.js';
-import { TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
+import { drillScheduleWorkflows, TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
 import { connectClient } from './temporal.js';
 import { createLogger } from './logger.js';
 
@@ -12,19 +12,23 @@ const database = createDb(config.database.url);
 await runMigrations(database);
 const temporal = await connectClient(config.temporal, logger);
 const planEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger });
+const drillScheduleEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger, kind: drillScheduleWorkflows });
 const app = await buildApp({
   db: database.db,
   temporal,
   taskQueue: config.temporal.taskQueue,
   auth: config.auth,
   replacementRule: config.maintenance.replacementRule,
+  incidentDedupeWindowMs: config.incidents.dedupeWindowMs,
   planEngine,
+  drillScheduleEngine,
   logger,
 });
 await app.listen({ host: config.http.host, port: config.http.port });
 // Plans written without an engine (the demo seed) or while Temporal was down get their workflow;
 // in the background, retried until Temporal answers: the API serves meanwhile.
 planEngine.ensureInBackground();
+drillScheduleEngine.ensureInBackground();
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -33,6 +37,7 @@ const stop = async (signal: string) => {
   logger.info({ signal }, 'stopping');
   await app.close();
   await planEngine.close();
+  await drillScheduleEngine.close();
   await temporal.connection.close();
   await database.close();
   process.exit(0);

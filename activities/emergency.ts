@@ -1,7 +1,10 @@
-/** What an incident needs from PostgreSQL when it activates: who is on duty for each role, and the chain above them. */
-import { dutyRoster } from '../db/emergency.js';
+/** What incidents and drill schedules read from PostgreSQL: who is on duty for each role and the chain above them, and a drill schedule as its engine runs it. */
+import { drillSeries, getDrillSchedule, holdWithinMs } from '../db/drill-schedules.js';
+import { currentPlanSnapshot, dutyRoster } from '../db/emergency.js';
 import type { Db } from '../db/index.js';
-import { listStaff } from '../db/reference.js';
+import { listBuildings, listStaff } from '../db/reference.js';
+import type { IncidentType, PlanSnapshot } from '../domain/emergency.js';
+import type { RecurringPlan } from '../workflows/shared/recurring-plan.contract.js';
 import type { Assignee } from '../workflows/shared/steps.js';
 
 /** The people an incident pages and escalates to, by ID and name. */
@@ -22,5 +25,44 @@ export function findRespondersActivity(db: Db) {
     ]);
     const person = (s: { id: string; name: string }): Assignee => ({ id: s.id, name: s.name });
     return { duty, managers: managers.map(person), directors: directors.map(person) };
+  };
+}
+
+/** A drill schedule as the recurring-plan engine runs it, with the plan its drills follow now. */
+export interface DrillScheduleForEngine extends RecurringPlan {
+  propertyId: string;
+  incidentType: IncidentType;
+  holdWithinMs: number;
+  /** The property's current plan for the type; null while it has none (no drill can start). */
+  plan: PlanSnapshot | null;
+  /** Every building of the property: a drill notice goes to every owner. */
+  buildingIds: string[];
+}
+
+/** Build the loadDrillSchedule activity. */
+export function loadDrillScheduleActivity(db: Db) {
+  return async function loadDrillSchedule(input: { planId: string }): Promise<DrillScheduleForEngine | null> {
+    const row = await getDrillSchedule(db, input.planId);
+    if (!row) return null;
+    const type = row.incidentType as IncidentType;
+    const [plan, buildings] = await Promise.all([currentPlanSnapshot(db, row.propertyId, type), listBuildings(db, row.propertyId)]);
+    return {
+      id: row.id,
+      status: row.status as DrillScheduleForEngine['status'],
+      statusReason: row.statusReason,
+      statusChangedAt: row.statusChangedAt.getTime(),
+      createdAt: row.createdAt.getTime(),
+      schedule: drillSeries(row, row.timeZone),
+      // A drill is due at its time; it waits for staff to start it until its window ends.
+      opensBeforeMs: 0,
+      catchUp: 'all',
+      lastCompletedAt: null,
+      pendingTasks: 0,
+      propertyId: row.propertyId,
+      incidentType: type,
+      holdWithinMs: holdWithinMs(row),
+      plan: plan ?? null,
+      buildingIds: buildings.map((b) => b.id),
+    };
   };
 }

@@ -21,7 +21,9 @@ import { authenticate, authPlugin } from './auth.js';
 import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
+import { drillScheduleRoutes } from './drill-schedules/routes.js';
 import { emergencyPlanRoutes } from './emergency-plans/routes.js';
+import { incidentRoutes } from './incidents/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes, ProbesAtDebugLogController } from './health/routes.js';
@@ -54,6 +56,10 @@ export interface AppDeps {
   planEngine?: PlanEngine;
   /** When equipment is flagged for replacement (default 3 repair orders in 6 months). */
   replacementRule?: ReplacementRule;
+  /** A declaration of the same incident type at the same property within this window reaches the open incident (default 30 minutes). */
+  incidentDedupeWindowMs?: number;
+  /** Starts, tells and retires the workflow of each drill schedule; without it schedule writes answer 503. */
+  drillScheduleEngine?: PlanEngine;
 }
 
 declare module 'fastify' {
@@ -111,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(maintenanceRoutes);
       await v1.register(maintenanceTaskRoutes);
       await v1.register(emergencyPlanRoutes);
+      await v1.register(incidentRoutes);
+      await v1.register(drillScheduleRoutes);
     },
     { prefix: '/v1' },
   );

@@ -11,7 +11,7 @@ import { dateStamp } from '../domain/time-zones.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './index.js';
 import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
-import { emergencyDuty, emergencyPlans, emergencyPlanVersions, incidentDeclarations, incidentNumbers, incidents, staff, staffMemberships } from './schema/index.js';
+import { emergencyDuty, emergencyPlans, emergencyPlanVersions, improvementActions, incidentDeclarations, incidentNumbers, incidents, staff, staffMemberships } from './schema/index.js';
 
 export type EmergencyPlanRow = typeof emergencyPlans.$inferSelect;
 export type PlanVersionRow = typeof emergencyPlanVersions.$inferSelect;
@@ -214,3 +214,10 @@ export async function incidentStats(db: Db, propertyId: string, from: Date, to: 
 }
 
 export { finalIncidentStatuses };
+
+export type ImprovementActionRow = typeof improvementActions.$inferSelect;
+
+export async function getImprovementActionRow(db: Db, id: string): Promise<ImprovementActionRow | undefined> {
+  const [row] = await db.select().from(improvementActions).where(eq(improvementActions.id, id));
+  return row;
+}

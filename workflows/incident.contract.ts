@@ -22,6 +22,9 @@ export const incidentWorkflowType = 'incidentWorkflow';
 /** Workflow ID of an incident or drill: `incident:EM-20261201-0001`, `incident:DR-20261201-0002`. */
 export const incidentWorkflowId = (incidentId: string): string => `incident:${incidentId}`;
 
+/** The ID of the drill a schedule makes due at `due`: `DR-<due date, UTC>-<schedule>`, e.g. `DR-20270115-1a2b3c4d`. */
+export const scheduledDrillId = (scheduleId: string, due: number): string => `DR-${new Date(due).toISOString().slice(0, 10).replaceAll('-', '')}-${scheduleId.replaceAll('-', '').slice(0, 8)}`;
+
 /**
  * Everything an incident starts from. The plan version travels by value, so editing the plan
  * never changes a running incident. Affected owners are found by building and unit IDs when
@@ -40,6 +43,12 @@ export interface IncidentInput {
   description: string;
   createdBy: Actor;
   plan: PlanSnapshot;
+  /**
+   * A drill its schedule started: it waits in `reported` until staff start it, and must be
+   * held (resolved) by `holdBy` or its `window` clock escalates. `outcome`: an occurrence the
+   * schedule only records (skipped while the schedule was paused).
+   */
+  scheduled?: { scheduleId: string; due: number; holdBy: number; outcome?: { status: 'skipped' | 'missed'; reason: string } };
 }
 
 /** One rung of a page's escalation: who it reaches; nobody means the level is skipped and recorded. */
@@ -181,6 +190,8 @@ export type NoteArgs = ActorArg & { note?: string };
 export type CancelArgs = ActorArg & { reason: string };
 export type ReviewArgs = ActorArg & { summary: string; actions: { title: string; owner: Assignee; dueAt: number }[] };
 
+/** Start a scheduled drill now: owners get the drill notice and every role is paged. */
+export const startDrillUpdate = defineUpdate<StepOutcome, [NoteArgs]>('startDrill');
 /** A paged role acknowledges: its clock stops; the first acknowledgement moves the incident to acknowledged. */
 export const acknowledgeUpdate = defineUpdate<StepOutcome, [AcknowledgeArgs]>('acknowledge');
 /** A plan step is done: steps waiting on it start. */

@@ -142,26 +142,6 @@ describe('paging and acknowledgement', () => {
     expect(liu?.recipient_id).toBe((await as('tech.liu')).id);
   });
 
-  it('escalates exactly once per level when the worker dies at 29:00 and another takes over', async () => {
-    const first = await workOrderWorker(env, database.db);
-    const taskQueue = first.options.taskQueue;
-    const firstRun = first.run();
-    const h = await declare({}, taskQueue);
-    const s = await paged(h);
-    await sleepUntil(s, 29 * MIN);
-    first.shutdown();
-    await firstRun;
-    await sleepUntil(s, 31 * MIN);
-    const second = await workOrderWorker(env, database.db, { taskQueue });
-    await second.runUntil(async () => {
-      await waitForIncident(h, (x) => x.pages.every((p) => p.escalations.length >= 1), 'level 1 after the restart');
-      await env.sleep(2 * HOUR);
-      await waitForIncident(h, (x) => x.pages.every((p) => p.escalations.length === 3), 'every level');
-    });
-    const events = await slaEventsOf(h.workflowId, 'ack:');
-    expect(events).toHaveLength(15);
-    expect(new Set(events.map((e) => `${e.clock}/${e.level}`)).size).toBe(15);
-  });
 });
 
 describe('owners first', () => {

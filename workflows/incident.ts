@@ -34,6 +34,7 @@ import {
   severityUpdate,
   skipStepUpdate,
   stabiliseUpdate,
+  startDrillUpdate,
   type DrillResult,
   type IncidentAction,
   type IncidentInput,
@@ -51,12 +52,19 @@ type Activities = ReturnType<typeof createActivities>;
 
 const { findResponders } = proxyActivities<Activities>(databaseActivity);
 
+/** The project managers and directors of the property now. */
+async function upline(propertyId: string): Promise<IncidentState['upline']> {
+  const { managers, directors } = await findResponders({ propertyId });
+  return { managers, directors };
+}
+
 const live = activeIncidentStatuses;
 const open = ['reported', ...live] as const;
 
 /** Every step of an incident: where it may start, where it leads, who may take it. */
 export const incidentTransitions = {
   activate: { from: ['reported'], to: ['activated'], roles: [] },
+  startDrill: { from: ['reported'], roles: incidentLeadRoles },
   acknowledge: { from: live, to: ['acknowledged'], roles: responderRoles },
   completeStep: { from: live, to: ['responding'], roles: responderRoles },
   skipStep: { from: live, to: ['responding'], roles: incidentLeadRoles },
@@ -76,6 +84,8 @@ interface Incident {
   p: Process<'incident', IncidentStatus, Action, string>;
   payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
   children: Promise<unknown>[];
+  /** Staff asked to start a scheduled drill. */
+  startRequested: boolean;
 }
 
 /** An incident or drill, from its declaration until it is closed after its review, or cancelled. */
@@ -83,16 +93,36 @@ export async function incidentWorkflow(input: IncidentInput): Promise<{ incident
   const i = incident(input);
   const { state, p } = i;
   p.snapshot(incidentQuery, (deadlines) => ({ ...state, deadlines }));
-  for (const register of [acknowledgeStep, planSteps, broadcastStep, severityStep, stabiliseStep, resolveStep, reviewStep, closeStep, cancelStep]) register(i);
+  for (const register of [startDrillStep, acknowledgeStep, planSteps, broadcastStep, severityStep, stabiliseStep, resolveStep, reviewStep, closeStep, cancelStep]) register(i);
 
+  const { scheduled } = input;
+  if (scheduled && !scheduled.outcome) state.upline = await upline(state.propertyId);
   await p.open({
     category: state.incidentType,
-    clocks: [],
-    detail: { kind: state.kind, severity: state.severity, planId: state.plan.planId, planVersion: state.plan.version, buildingIds: state.buildingIds, unitIds: state.unitIds, attributes: state.attributes },
+    clocks: scheduled && !scheduled.outcome ? ['window'] : [],
+    detail: {
+      kind: state.kind,
+      severity: state.severity,
+      planId: state.plan.planId,
+      planVersion: state.plan.version,
+      buildingIds: state.buildingIds,
+      unitIds: state.unitIds,
+      attributes: state.attributes,
+      ...(scheduled ? { scheduleId: scheduled.scheduleId, due: scheduled.due, holdBy: scheduled.holdBy } : {}),
+    },
   });
-  await activate(i);
-  const updates = periodicUpdates(i);
-  await p.runToEnd(() => Promise.all([updates, ...i.children]));
+  if (scheduled?.outcome) {
+    const { reason } = scheduled.outcome;
+    await p.transition('cancel', systemActor, { reason, apply: (now) => Object.assign(state, { cancelReason: reason, closedAt: now }) });
+  }
+  // A scheduled drill waits for staff to start it; its window clock runs meanwhile.
+  const life = (async () => {
+    if (scheduled) await condition(() => i.startRequested || state.status !== 'reported');
+    if (state.status !== 'reported') return;
+    await activate(i);
+    await periodicUpdates(i);
+  })();
+  await p.runToEnd(() => Promise.all([life, ...i.children]));
   return { incidentId: state.incidentId, status: state.status, ...(state.drill ? { drillScore: state.drill.score } : {}) };
 }
 
@@ -152,7 +182,7 @@ function incident(input: IncidentInput): Incident {
       },
     },
   });
-  return { state, p, payload, children: [] };
+  return { state, p, payload, children: [], startRequested: false };
 }
 
 /** Everyone to reach, as notification targets. */
@@ -223,6 +253,9 @@ function clockSpec(state: IncidentState, name: string) {
         every,
       ),
     };
+  }
+  if (kind === 'window' && state.scheduled) {
+    return { name, durationMs: Math.max(0, state.scheduled.holdBy - now), escalation: ladder([{ role: 'manager', people: managers }, { role: 'director', people: directors }], every) };
   }
   if (kind === 'review' && state.review) {
     return { name, durationMs: Math.max(0, state.review.dueAt - now), escalation: ladder([{ role: 'manager', people: managers }, { role: 'director', people: directors }], every) };
@@ -311,6 +344,20 @@ async function periodicUpdates(i: Incident): Promise<void> {
 
 /** The move a step makes: to responding, or staying stabilised. */
 const stepTarget = (status: IncidentStatus): IncidentStatus => (status === 'stabilised' ? 'stabilised' : 'responding');
+
+function startDrillStep(i: Incident): void {
+  const { state, p } = i;
+  p.step(startDrillUpdate, 'startDrill', {
+    alreadyApplied: () => i.startRequested,
+    validate: () => {
+      if (!state.scheduled) throw blockedStep('startDrill', state.status, 'only a scheduled drill waits to be started');
+    },
+    run: async ({ actor, note }) => {
+      i.startRequested = true;
+      await p.record('startDrill', actor, note ? { detail: { note } } : {});
+    },
+  });
+}
 
 function acknowledgeStep(i: Incident): void {
   const { state, p } = i;

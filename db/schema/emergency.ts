@@ -134,3 +134,28 @@ export const improvementActions = pgTable(
     index('improvement_actions_source_idx').on(t.sourceId),
   ],
 );
+
+/**
+ * A drill schedule (演练计划): a plan of the recurring-plan engine whose occurrence is a drill
+ * of one incident type, due at each nominal time and to be held within its window.
+ */
+export const drillSchedules = pgTable(
+  'drill_schedules',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    propertyId: text('property_id').notNull().references(() => properties.id),
+    incidentType: text('incident_type').notNull(),
+    every: integer('every').notNull(),
+    unit: text('unit').notNull(),
+    /** The first nominal due time; the n-th is anchor + n × interval. */
+    anchor: timestamp('anchor', { withTimezone: true }).notNull(),
+    /** How long after its due time a drill may still be held before it is overdue (ISO 8601). */
+    holdWithin: text('hold_within').notNull(),
+    status: text('status').notNull().default('active'),
+    statusReason: text('status_reason'),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [index('drill_schedules_property_idx').on(t.propertyId, t.incidentType)],
+);

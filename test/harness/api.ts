@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
-import { TemporalPlanEngine } from '../../api/recurring-plans/temporal-engine.js';
+import { drillScheduleWorkflows, TemporalPlanEngine } from '../../api/recurring-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { findStaffByUsername } from '../../db/reference.js';
@@ -27,8 +27,11 @@ export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: str
   const temporal = opts.temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const taskQueue = opts.taskQueue ?? 'unused';
   // With a real Temporal, plans run as server.ts runs them; without one, plan writes answer 503.
-  const planEngine = opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
-  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(planEngine ? { planEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
+  const engineOf = (kind?: typeof drillScheduleWorkflows) =>
+    opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(kind ? { kind } : {}), ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
+  const planEngine = engineOf();
+  const drillScheduleEngine = engineOf(drillScheduleWorkflows);
+  const app = await buildApp({ db, temporal, taskQueue, auth: { jwtSecret: 'test-secret-'.padEnd(40, 'x'), tokenTtl: '1h' }, ...(planEngine ? { planEngine } : {}), ...(drillScheduleEngine ? { drillScheduleEngine } : {}), ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}), ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}) });
   await app.ready();
   const bearer = (claims: TokenClaims) => ({ authorization: `Bearer ${signToken(app, claims)}` });
   return {
@@ -42,6 +45,7 @@ export async function testApp(db: Db, opts: { temporal?: Client; taskQueue?: str
     async close() {
       await app.close();
       await planEngine?.close();
+      await drillScheduleEngine?.close();
     },
   };
 }

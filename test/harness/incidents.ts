@@ -46,12 +46,13 @@ export async function declareIncident(
 }
 
 /** Poll the incident's state until `predicate` holds. */
-export function waitForIncident(handle: WorkflowHandle, predicate: (s: IncidentState) => boolean, what = 'state'): Promise<IncidentState> {
+export function waitForIncident(handle: WorkflowHandle, predicate: (s: IncidentState) => boolean, what = 'state', withinMs?: number): Promise<IncidentState> {
   return eventually(
     () => handle.query(incidentQuery),
     predicate,
     what,
     (last) => (last ? `last status ${last.status}, timeline ${last.timeline.map((t) => t.action).join(', ')}` : ''),
+    withinMs,
   );
 }
 
