@@ -4,13 +4,17 @@
  * (001): every role responds within 30 minutes, owners are told first, temporary support
  * for those affected, a review afterwards. Step deadlines, escalation spacing, update
  * cadence and the review window are our defaults (PagerDuty's 3-day review for major
- * incidents, shared/PROCESSES.md). Idempotent: a plan or roster that exists is left alone.
+ * incidents, shared/PROCESSES.md). Drill schedules from seed 001: a fire drill every six
+ * months and a network-security drill every quarter, each to be held within 30 days.
+ * Idempotent: a plan, roster or schedule that exists is left alone.
  */
 import type { IncidentType, PlanContent, PlanStepDef, ResponseRole } from '../domain/emergency.js';
 import type { Actor } from '../domain/roles.js';
 import { addPlanVersion, dutyRoster, listEmergencyPlans, setDuty } from './emergency.js';
+import { DateTime } from 'luxon';
+import { createDrillSchedule, listDrillSchedules } from './drill-schedules.js';
 import type { Db } from './index.js';
-import { listStaff } from './reference.js';
+import { getProperty, listStaff } from './reference.js';
 
 const step = (key: string, title: string, role: ResponseRole, deadline: string, o: { after?: string[]; optional?: boolean; when?: [string, string[]] } = {}): PlanStepDef => ({
   key,
@@ -183,7 +187,23 @@ export function demoPlanContent(type: IncidentType): PlanContent {
   return { ...demoEmergencyPlans[type], roles: organisation.map((r) => ({ ...r })), ...cadence };
 }
 
-/** Add the plans and roster the property lacks. Returns whether anything was written. */
+/** The demo drill schedules (seed 001): type, months between drills. */
+export const demoDrillSchedules: { incidentType: IncidentType; months: number }[] = [
+  { incidentType: 'fire', months: 6 },
+  { incidentType: 'network_security', months: 3 },
+];
+
+/** Add the schedules the property lacks, the first due at 10:00 on the first of next month. Returns whether it wrote any. */
+async function seedDrillSchedules(db: Db, propertyId: string, seeder: Actor): Promise<boolean> {
+  const present = new Set((await listDrillSchedules(db, propertyId)).map((d) => d.incidentType));
+  const zone = (await getProperty(db, propertyId))?.timezone ?? 'Asia/Shanghai';
+  const anchor = DateTime.now().setZone(zone).startOf('month').plus({ months: 1, hours: 10 }).toJSDate();
+  const missing = demoDrillSchedules.filter((d) => !present.has(d.incidentType));
+  for (const d of missing) await createDrillSchedule(db, propertyId, { incidentType: d.incidentType, every: d.months, unit: 'months', anchor, holdWithin: 'P30D' }, seeder);
+  return missing.length > 0;
+}
+
+/** Add the plans, roster and drill schedules the property lacks. Returns whether anything was written. */
 export async function seedEmergency(db: Db, propertyId: string, seeder: Actor): Promise<boolean> {
   let wrote = false;
   const present = new Set((await listEmergencyPlans(db, propertyId)).map((p) => p.incidentType));
@@ -201,5 +221,5 @@ export async function seedEmergency(db: Db, propertyId: string, seeder: Actor): 
     await setDuty(db, propertyId, role, ids, seeder);
     wrote = true;
   }
-  return wrote;
+  return (await seedDrillSchedules(db, propertyId, seeder)) || wrote;
 }

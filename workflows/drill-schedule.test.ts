@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDrillSchedule, drillOccurrencesDue, drillSeries } from '../db/drill-schedules.js';
+import { createDrillSchedule, drillOccurrencesDue, drillSeries, listDrillSchedules, retireDrillSchedule } from '../db/drill-schedules.js';
 import { addPlanVersion, incidentStats } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
 import { seedDemo } from '../db/seed.js';
@@ -41,6 +41,8 @@ const as = (username: string) => actor(database.db, username);
 describe('a six-monthly fire drill schedule', () => {
   it('makes a drill due every six months for two years; each held in its window is timed and scored, the one not held escalates', async () => {
     const admin = await as('manager.zhou');
+    // Only this test's schedule counts: the demo's own are retired.
+    for (const seeded of await listDrillSchedules(database.db, 'harbour-view')) await retireDrillSchedule(database.db, seeded.id, 'replaced by the test schedule', admin);
     // A short drill plan: the commander acknowledges and sounds the alarm.
     const fire = demoPlanContent('fire');
     await addPlanVersion(database.db, 'harbour-view', 'fire', { ...fire, roles: fire.roles.filter((r) => r.role === 'commander'), steps: [{ key: 'sound-alarm', title: 'Sound the alarm', role: 'commander', deadline: 'PT10M', dependsOn: [], required: true }] }, admin);
