@@ -41,6 +41,12 @@ describe('declaring an incident', () => {
     const expected = (await database.pool.query<{ id: string }>('SELECT o.id FROM owners o JOIN units u ON u.id = o.unit_id WHERE u.building_id = $1 ORDER BY o.id', [building2])).rows.map((r) => r.id);
     const sent = await eventually(() => ownersOutbox(id, 'incident.activated'), (r) => r.length > 0, 'the broadcast');
     expect(sent).toEqual(expected);
+    const messages = (await t.app.inject({ method: 'GET', url: `/v1/incidents/${id}/messages`, headers: await t.as('manager.zhou') })).json<Json>().items as Json[];
+    expect(messages.filter((m) => m.template === 'incident.activated').map((m) => [m.recipientKind, m.unitCode, m.channel.split(':')[0]]).sort()).toEqual([
+      ['owner', '2-201', 'webhook'],
+      ['owner', '2-808', 'webhook'],
+    ]);
+    expect(JSON.stringify(messages)).not.toMatch(/1[3-9]\d{9}/);
     const all = await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE property_id = 'harbour-view' AND incident_type = 'flood'");
     expect(all.rows[0]!.n).toBe(1);
   });

@@ -11,7 +11,7 @@ import { dateStamp } from '../domain/time-zones.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './index.js';
 import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
-import { emergencyDuty, emergencyPlans, emergencyPlanVersions, improvementActions, incidentDeclarations, incidentNumbers, incidents, staff, staffMemberships } from './schema/index.js';
+import { emergencyDuty, emergencyPlans, emergencyPlanVersions, improvementActions, incidentDeclarations, incidentNumbers, incidents, outbox, owners, staff, staffMemberships, units } from './schema/index.js';
 
 export type EmergencyPlanRow = typeof emergencyPlans.$inferSelect;
 export type PlanVersionRow = typeof emergencyPlanVersions.$inferSelect;
@@ -220,4 +220,27 @@ export type ImprovementActionRow = typeof improvementActions.$inferSelect;
 export async function getImprovementActionRow(db: Db, id: string): Promise<ImprovementActionRow | undefined> {
   const [row] = await db.select().from(improvementActions).where(eq(improvementActions.id, id));
   return row;
+}
+
+/** A message an incident owed, as staff may see it: whom (an owner by unit, a staff member), which template, whether it went out; never a phone number. */
+export interface IncidentMessage {
+  seq: number;
+  template: string;
+  recipientKind: string;
+  recipientId: string | null;
+  unitCode: string | null;
+  channel: string;
+  status: string;
+}
+
+/** Every message an incident's steps wrote to the outbox, oldest first. */
+export async function incidentMessages(db: Db, workflowId: string): Promise<IncidentMessage[]> {
+  const rows = await db
+    .select({ subject: outbox.subject, template: outbox.template, recipientKind: outbox.recipientKind, recipientId: outbox.recipientId, unitCode: units.code, channel: outbox.channel, status: outbox.status })
+    .from(outbox)
+    .leftJoin(owners, and(eq(outbox.recipientKind, 'owner'), sql`${owners.id}::text = ${outbox.recipientId}`))
+    .leftJoin(units, eq(units.id, owners.unitId))
+    .where(sql`${outbox.subject} LIKE ${`${workflowId}#%`}`)
+    .orderBy(asc(outbox.id));
+  return rows.map(({ subject, ...r }) => ({ ...r, seq: Number(subject.slice(subject.lastIndexOf('#') + 1)) }));
 }

@@ -96,9 +96,13 @@ describe('paging and acknowledgement', () => {
   it('does not escalate a page acknowledged at 29:59', async () => {
     const h = await declare();
     const s = await paged(h);
+    // The other roles acknowledge at 29:00; the commander at 29:59, one second before the page runs out.
+    await sleepUntil(s, 29 * MIN);
+    for (const role of ['on_site_lead', 'engineering', 'security', 'communications'] as const) await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await as(demoHolders[role]), role }] });
     await sleepUntil(s, 30 * MIN - SEC);
-    await acknowledgeAll(h);
+    await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await as('manager.zhou'), role: 'commander' }] });
     const after = await h.query(incidentQuery);
+    expect(after.pages.find((p) => p.role === 'commander')!.acknowledgedAt! - s.activatedAt!).toBeLessThan(30 * MIN);
     expect(after.status).toBe('acknowledged');
     await env.sleep(2 * HOUR);
     expect(await slaEventsOf(h.workflowId, 'ack:')).toEqual([]);

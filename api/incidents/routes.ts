@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allocateIncidentId, claimDeclaration, currentPlanSnapshot, getImprovementActionRow, getIncidentRow, incidentStats, listIncidents, type ImprovementActionRow, type IncidentRow } from '../../db/emergency.js';
+import { allocateIncidentId, claimDeclaration, currentPlanSnapshot, getImprovementActionRow, getIncidentRow, incidentMessages, incidentStats, listIncidents, type ImprovementActionRow, type IncidentRow } from '../../db/emergency.js';
 import { getProperty, listBuildings, listStaff, listUnits } from '../../db/reference.js';
 import { instantAt } from '../../domain/time-zones.js';
 import type { improvementActionWorkflow } from '../../workflows/improvement-action.js';
@@ -55,6 +55,7 @@ import {
   improvementAction,
   incident,
   incidentParams,
+  incidentMessage,
   incidentStats as incidentStatsSchema,
   incidentSummary,
   listQuery,
@@ -292,6 +293,22 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
     '/incidents/:id',
     { schema: { tags, summary: 'One incident or drill: pages, steps, deadlines, review, improvement actions, drill timings, timeline', params: incidentParams, response: { 200: incident, ...commonErrors } } },
     async (req) => shown.read(req, req.params.id),
+  );
+
+  app.get(
+    '/incidents/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Every message the incident owed: owners (by unit) and staff, template, channel, delivery status; no phone numbers',
+        params: incidentParams,
+        response: { 200: z.object({ items: z.array(incidentMessage) }), ...commonErrors },
+      },
+    },
+    async (req) => {
+      await incidents.propertyOf(req, req.params.id);
+      return { items: await incidentMessages(db, incidentWorkflowId(req.params.id)) };
+    },
   );
 
   const stepRoute = stepRouteSchemas('incidents', incidentParams, incident);

@@ -196,3 +196,15 @@ export const improvementAction = z
     timeline: timelineSchema,
   })
   .meta({ id: 'ImprovementAction' });
+
+export const incidentMessage = z
+  .object({
+    seq: z.number().meta({ description: 'the step that owed it' }),
+    template: z.string(),
+    recipientKind: z.string().meta({ description: 'owner, staff' }),
+    recipientId: z.string().nullable(),
+    unitCode: z.string().nullable().meta({ description: "an owner's unit" }),
+    channel: z.string(),
+    status: z.string(),
+  })
+  .meta({ id: 'IncidentMessage' });
