@@ -4,10 +4,11 @@
  * idempotent by property and type, and reads of the incident projection (one row, a page,
  * the statistics).
  */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { toPlanSnapshot, type IncidentType, type PlanContent, type PlanSnapshot, type ResponseRole } from '../domain/emergency.js';
 import type { Actor } from '../domain/roles.js';
 import { dateStamp } from '../domain/time-zones.js';
+import { activeIncidentStatuses } from '../workflows/incident.contract.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './index.js';
 import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
@@ -111,11 +112,9 @@ export async function allocateIncidentId(db: Db, timeZone: string, kind: 'incide
   return `${kind === 'drill' ? 'DR' : 'EM'}-${dateStamp(at, timeZone)}-${String(rows[0]!.n).padStart(4, '0')}`;
 }
 
-const finalIncidentStatuses = ['closed', 'cancelled'];
-
 /**
  * Declare for a property and type: the incident declared for them within `windowMs` and
- * not closed or cancelled, if any (`existing`), else a new number. Serialised per property
+ * still live (not yet resolved), if any (`existing`), else a new number. Serialised per property
  * and type, so two declarations at once still give one incident.
  */
 export async function claimDeclaration(
@@ -135,8 +134,8 @@ export async function claimDeclaration(
           eq(incidentDeclarations.incidentType, o.type),
           eq(incidentDeclarations.kind, o.kind),
           gt(incidentDeclarations.declaredAt, since),
-          // Not projected yet: it is still starting, so it is open.
-          sql`(${incidents.status} IS NULL OR ${incidents.status} NOT IN ('closed', 'cancelled'))`,
+          // Not projected yet: it is still starting, so it is live. Once resolved, the same type again is a new incident.
+          or(isNull(incidents.status), inArray(incidents.status, ['reported', ...activeIncidentStatuses])),
         ),
       )
       .orderBy(desc(incidentDeclarations.declaredAt))
@@ -212,8 +211,6 @@ export async function incidentStats(db: Db, propertyId: string, from: Date, to: 
     drillsHeld: Object.fromEntries(drills.map((d) => [d.incidentType, d.n])),
   };
 }
-
-export { finalIncidentStatuses };
 
 export type ImprovementActionRow = typeof improvementActions.$inferSelect;
 

@@ -39,6 +39,7 @@ import {
   severityUpdate,
   skipStepUpdate,
   stabiliseUpdate,
+  startDrillUpdate,
   type IncidentState,
 } from '../../workflows/incident.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
@@ -314,6 +315,9 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
   const stepRoute = stepRouteSchemas('incidents', incidentParams, incident);
   const onStep = stepRouteSchemas('incidents', stepParams, incident);
 
+  app.post('/incidents/:id/start', stepRoute('Start a scheduled drill now: owners get the drill notice and every role is paged', noteBody), async (req) =>
+    shown.step(req, req.params.id, startDrillUpdate, { actor: actorOf(req), ...(req.body.note ? { note: req.body.note } : {}) }),
+  );
   app.post('/incidents/:id/acknowledge', stepRoute('Acknowledge the page of one role (whoever was paged, someone it escalated to, or a lead)', acknowledgeBody), async (req) =>
     shown.step(req, req.params.id, acknowledgeUpdate, { actor: actorOf(req), ...req.body }),
   );
