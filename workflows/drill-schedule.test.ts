@@ -1,16 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDrillSchedule, drillOccurrencesDue, drillSeries, listDrillSchedules, retireDrillSchedule } from '../db/drill-schedules.js';
 import { addPlanVersion, incidentStats } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
-import { seedDemo } from '../db/seed.js';
 import { occurrences } from '../domain/maintenance-schedule.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import type { TestDatabase } from '../test/harness/db.js';
 import { waitForIncident } from '../test/harness/incidents.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
 import { saveFixture } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, workOrderWorker } from '../test/harness/work-orders.js';
+import { actor } from '../test/harness/work-orders.js';
 import { drillScheduleWorkflowId } from './drill-schedule.contract.js';
 import { acknowledgeUpdate, completeStepUpdate, incidentWorkflowId, resolveIncidentUpdate, scheduledDrillId, startDrillUpdate } from './incident.contract.js';
 
@@ -18,23 +17,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 vi.setConfig({ testTimeout: 300_000 });
 
+const stack = workflowStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
 
 const as = (username: string) => actor(database.db, username);
 

@@ -104,17 +104,12 @@ export async function improvementActionWorkflow(input: ImprovementActionInput): 
         ...(accepted ? {} : { notify: { targets: owner, template: 'improvement-action.rejected', payload: payload({ comment }) } }),
       }),
   });
-  p.step(dropActionUpdate, 'drop', {
-    validate: ({ reason }) => requireText('reason', reason, 'must say why the action is not done'),
-    run: ({ actor, reason }) =>
-      p.transition('drop', actor, {
-        reason,
-        apply: (now) => {
-          p.stopAllClocks(now);
-          state.droppedReason = reason;
-          state.closedAt = now;
-        },
-      }),
+  p.exitStep(dropActionUpdate, 'drop', {
+    why: 'must say why the action is not done',
+    end: ({ reason }, now) => {
+      state.droppedReason = reason;
+      state.closedAt = now;
+    },
   });
 
   await p.open({

@@ -1,16 +1,15 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { addPlanVersion } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
-import { seedDemo } from '../db/seed.js';
 import type { ResponseRole } from '../domain/emergency.js';
-import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { auditTrail, type TestDatabase } from '../test/harness/db.js';
 import { buildingId, declareIncident, incidentStep, waitForIncident } from '../test/harness/incidents.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
 import { saveFixture, updateFailure } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, workOrderWorker } from '../test/harness/work-orders.js';
+import { actor } from '../test/harness/work-orders.js';
 import { completeActionUpdate, improvementActionQuery, improvementActionWorkflowId, verifyActionUpdate } from './improvement-action.contract.js';
 import {
   acknowledgeUpdate,
@@ -33,23 +32,11 @@ const DAY = 24 * HOUR;
 // Each test takes tens of steps through real activities and PostgreSQL on a shared machine.
 vi.setConfig({ testTimeout: 180_000 });
 
+const stack = workflowStack();
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
 
 const as = (username: string) => actor(database.db, username);
 const declare = (overrides: Parameters<typeof declareIncident>[3] = {}, taskQueue = worker.options.taskQueue) => declareIncident(env.client, taskQueue, database.db, overrides);

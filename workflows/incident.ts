@@ -585,17 +585,12 @@ function closeStep(i: Incident): void {
 
 function cancelStep(i: Incident): void {
   const { state, p } = i;
-  p.step(cancelIncidentUpdate, 'cancel', {
-    validate: ({ reason }) => requireText('reason', reason, 'must say why (a false alarm: what it was)'),
-    run: ({ actor, reason }) =>
-      p.transition('cancel', actor, {
-        reason,
-        apply: (now) => {
-          p.stopAllClocks(now);
-          state.cancelReason = reason;
-          state.closedAt = now;
-        },
-        ...(state.status === 'reported' ? {} : { notify: ownersNotice(i, 'incident.cancelled', { reason }, true) }),
-      }),
+  p.exitStep(cancelIncidentUpdate, 'cancel', {
+    why: 'must say why (a false alarm: what it was)',
+    end: ({ reason }, now) => {
+      state.cancelReason = reason;
+      state.closedAt = now;
+    },
+    notify: ({ reason }) => (state.status === 'reported' ? undefined : ownersNotice(i, 'incident.cancelled', { reason }, true)),
   });
 }

@@ -9,7 +9,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateIncidentId, claimDeclaration, currentPlanSnapshot, getImprovementActionRow, getIncidentRow, incidentMessages, incidentStats, listIncidents, type ImprovementActionRow, type IncidentRow } from '../../db/emergency.js';
 import { getProperty, listBuildings, listStaff, listUnits } from '../../db/reference.js';
-import { instantAt } from '../../domain/time-zones.js';
 import type { improvementActionWorkflow } from '../../workflows/improvement-action.js';
 import {
   completeActionUpdate,
@@ -44,6 +43,7 @@ import {
 } from '../../workflows/incident.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
+import { statsPeriod } from '../process-calls.js';
 import { processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { drillOccurrencesDue } from '../../db/drill-schedules.js';
@@ -270,13 +270,8 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
     '/incidents/stats',
     { schema: { tags, summary: 'Per incident type and period: MTTA and MTTR of real incidents (drills left out), and drills held against required', querystring: statsQuery, response: { 200: incidentStatsSchema, ...commonErrors } } },
     async (req) => {
-      const { propertyId, from, to } = req.query;
-      const property = await getProperty(db, propertyId);
-      if (!property) throw notFound(`property ${propertyId}`);
-      requirePropertyAccess(req, propertyId);
-      const end = to ? instantAt(to, property.timezone) : new Date();
-      const start = from ? instantAt(from, property.timezone) : new Date(end.getTime() - 365 * 86_400_000);
-      if (start >= end) throw badRequest('querystring.from', 'must be before to');
+      const { propertyId } = req.query;
+      const { start, end } = await statsPeriod(db, req, req.query, 365);
       const stats = await incidentStats(db, propertyId, start, end);
       const required = await drillOccurrencesDue(db, propertyId, start.getTime(), end.getTime());
       const types = [...new Set([...Object.keys(stats.drillsHeld), ...Object.keys(required)])].sort();

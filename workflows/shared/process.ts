@@ -26,6 +26,7 @@ import {
   invalidArgument,
   notAllowed,
   requireScore,
+  requireText,
   systemActor,
   type Assignee,
   type NotifyTarget,
@@ -336,6 +337,30 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   };
 
   /**
+   * A step that ends the process early with a reason (cancel, drop): 400 without one; every
+   * clock stops, `end` keeps the reason on the state, `notify` says who is told.
+   */
+  const exitStep = <Args extends { actor: Actor; reason: string }>(
+    update: UpdateDefinition<StepOutcome, [Args]>,
+    action: A,
+    o: { why: string; end: (args: Args, now: number) => void; notify?: (args: Args) => StepNotification | undefined },
+  ): void =>
+    step(update, action, {
+      validate: ({ reason }) => requireText('reason', reason, o.why),
+      run: (args) => {
+        const notify = o.notify?.(args);
+        return transition(action, args.actor, {
+          reason: args.reason,
+          apply: (now) => {
+            stopAllClocks(now);
+            o.end(args, now);
+          },
+          ...(notify ? { notify } : {}),
+        });
+      },
+    });
+
+  /**
    * The revisit (回访) every loop ends with: satisfied closes with the score and tells the
    * reporter; not satisfied (a reason is required) hands over to `rework`.
    */
@@ -402,6 +427,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     record,
     transition,
     step,
+    exitStep,
     revisitStep,
     ensureFrom,
     startClocks,
