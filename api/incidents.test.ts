@@ -47,6 +47,10 @@ describe('declaring an incident', () => {
       ['owner', '2-808', 'webhook'],
     ]);
     expect(JSON.stringify(messages)).not.toMatch(/1[3-9]\d{9}/);
+    // The incident's record for auditors: its history as steps, each matched by its audit row.
+    const timeline = (await t.app.inject({ method: 'GET', url: `/v1/processes/incident:${id}/timeline`, headers: await t.as('auditor.qian') })).json<Json>();
+    expect(timeline.audit).toMatchObject({ consistent: true, disagreements: [] });
+    expect(timeline.steps.map((x: Json) => x.action)).toEqual(expect.arrayContaining(['receive', 'activate', 'page']));
     const all = await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE property_id = 'harbour-view' AND incident_type = 'flood'");
     expect(all.rows[0]!.n).toBe(1);
   });
