@@ -4,9 +4,8 @@ import type { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { addPlanVersion } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
-import type { ResponseRole } from '../domain/emergency.js';
 import { auditTrail, type TestDatabase } from '../test/harness/db.js';
-import { buildingId, declareIncident, incidentStep, waitForIncident } from '../test/harness/incidents.js';
+import { acknowledgeAllPages, buildingId, declareIncident, demoHolders, incidentStep, waitForIncident, workThroughFlood } from '../test/harness/incidents.js';
 import { workflowStack } from '../test/harness/workflow-stack.js';
 import { saveFixture, updateFailure } from '../test/harness/processes.js';
 import { actor } from '../test/harness/work-orders.js';
@@ -55,19 +54,8 @@ async function sleepUntil(s: IncidentState, offset: number) {
   await env.sleep(Math.max(0, s.activatedAt! + offset - now));
 }
 
-/** Who answers each page in the demo roster. */
-const demoHolders: Record<ResponseRole, string> = {
-  commander: 'manager.zhou',
-  on_site_lead: 'dispatcher.zhang',
-  engineering: 'tech.chen',
-  security: 'security.zhao',
-  communications: 'frontdesk.li',
-};
-async function acknowledgeAll(h: WorkflowHandle) {
-  for (const [role, username] of Object.entries(demoHolders) as [ResponseRole, string][]) {
-    await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await as(username), role }] });
-  }
-}
+const acknowledgeAll = (h: WorkflowHandle) => acknowledgeAllPages(h, database.db);
+const workThrough = (h: WorkflowHandle) => workThroughFlood(h, database.db);
 
 describe('paging and acknowledgement', () => {
   it('pages every role of the plan at once, whoever is first on duty', async () => {
@@ -224,13 +212,6 @@ describe('plan steps', () => {
     expect(s.steps.find((x) => x.key === 'shut-riser-valve')?.status).toBe('excluded');
   });
 });
-
-/** Everything the flood plan needs done, in an order its dependencies allow. */
-async function workThrough(h: WorkflowHandle) {
-  const by: Record<string, string> = { 'shut-riser-valve': 'tech.chen', 'isolate-power': 'tech.liu', cordon: 'security.zhao', 'notify-owners': 'frontdesk.li', 'pump-out': 'tech.chen', 'incident-record': 'dispatcher.zhang' };
-  for (const step of Object.keys(by)) await h.executeUpdate(completeStepUpdate, { args: [{ actor: await as(by[step]!), step }] });
-  await h.executeUpdate(skipStepUpdate, { args: [{ actor: await as('dispatcher.zhang'), step: 'temporary-support', reason: 'no household had to leave home' }] });
-}
 
 describe('a drill', () => {
   it('runs the same process with the drill-notice template, timed per role and step against the plan, with a score', async () => {

@@ -330,7 +330,11 @@ function releaseSteps(i: Incident, now: number): string[] {
   return ready.map((s) => s.key);
 }
 
-/** Owners get an update every N minutes while the incident is live. */
+/**
+ * Owners get an update every N minutes while the incident is live. A repeating message is
+ * not a deadline that escalates, so it is its own timer beside the kit's clock loop rather
+ * than a clock: one more timer at a time, for as long as the incident is live.
+ */
 async function periodicUpdates(i: Incident): Promise<void> {
   const { state, p } = i;
   const every = state.plan.updateEveryMs;

@@ -4,8 +4,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { currentPlanSnapshot } from '../../db/emergency.js';
 import type { Db } from '../../db/index.js';
 import { listBuildings } from '../../db/reference.js';
-import type { IncidentType } from '../../domain/emergency.js';
-import { incidentQuery, incidentWorkflowId, type IncidentInput, type IncidentState } from '../../workflows/incident.contract.js';
+import type { IncidentType, ResponseRole } from '../../domain/emergency.js';
+import { acknowledgeUpdate, completeStepUpdate, incidentQuery, incidentWorkflowId, skipStepUpdate, type IncidentInput, type IncidentState } from '../../workflows/incident.contract.js';
 import { eventually, stepThenRead } from './processes.js';
 import { actor } from './work-orders.js';
 
@@ -58,3 +58,26 @@ export function waitForIncident(handle: WorkflowHandle, predicate: (s: IncidentS
 
 /** Take a step and read the incident back. */
 export const incidentStep = stepThenRead(incidentQuery);
+
+/** Who answers each page in the demo roster. */
+export const demoHolders: Record<ResponseRole, string> = {
+  commander: 'manager.zhou',
+  on_site_lead: 'dispatcher.zhang',
+  engineering: 'tech.chen',
+  security: 'security.zhao',
+  communications: 'frontdesk.li',
+};
+
+/** Every role acknowledges its page, one after the other. */
+export async function acknowledgeAllPages(h: WorkflowHandle, db: Db): Promise<void> {
+  for (const [role, username] of Object.entries(demoHolders) as [ResponseRole, string][]) {
+    await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await actor(db, username), role }] });
+  }
+}
+
+/** Everything the demo flood plan needs done for a burst pipe, in an order its dependencies allow. */
+export async function workThroughFlood(h: WorkflowHandle, db: Db): Promise<void> {
+  const by: Record<string, string> = { 'shut-riser-valve': 'tech.chen', 'isolate-power': 'tech.liu', cordon: 'security.zhao', 'notify-owners': 'frontdesk.li', 'pump-out': 'tech.chen', 'incident-record': 'dispatcher.zhang' };
+  for (const [step, username] of Object.entries(by)) await h.executeUpdate(completeStepUpdate, { args: [{ actor: await actor(db, username), step }] });
+  await h.executeUpdate(skipStepUpdate, { args: [{ actor: await actor(db, 'dispatcher.zhang'), step: 'temporary-support', reason: 'no household had to leave home' }] });
+}
