@@ -213,45 +213,6 @@ describe('plan steps', () => {
   });
 });
 
-describe('a drill', () => {
-  it('runs the same process with the drill-notice template, timed per role and step against the plan, with a score', async () => {
-    const h = await declare({ kind: 'drill', incidentType: 'fire', incidentId: `DR-20261201-${Date.now()}` });
-    const s = await paged(h);
-    // Everyone acknowledges within 5 minutes but communications, who is late.
-    await sleepUntil(s, 5 * MIN);
-    for (const role of ['commander', 'on_site_lead', 'engineering', 'security'] as const) await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await as(demoHolders[role]), role }] });
-    await sleepUntil(s, 8 * MIN);
-    for (const [step, user] of [['alarm-119', 'security.zhao'], ['initial-attack', 'tech.chen'], ['isolate-utilities', 'tech.liu'], ['evacuate', 'security.zhao'], ['notify-owners', 'frontdesk.li'], ['guide-brigade', 'dispatcher.zhang']] as const) {
-      await h.executeUpdate(completeStepUpdate, { args: [{ actor: await as(user), step }] });
-    }
-    await sleepUntil(s, 35 * MIN);
-    await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: await as('frontdesk.li'), role: 'communications' }] });
-    await h.executeUpdate(skipStepUpdate, { args: [{ actor: await as('dispatcher.zhang'), step: 'temporary-support', reason: 'a drill: nobody displaced' }] });
-    await h.executeUpdate(completeStepUpdate, { args: [{ actor: await as('dispatcher.zhang'), step: 'incident-record' }] });
-    const done = await incidentStep(h, resolveIncidentUpdate, { actor: await as('manager.zhou') });
-    expect(done.drill?.roles.map((r) => [r.role, r.met])).toEqual([
-      ['commander', true],
-      ['on_site_lead', true],
-      ['engineering', true],
-      ['security', true],
-      ['communications', false],
-    ]);
-    // alarm-119 has 5 minutes and was done at 8: late; temporary-support was skipped: not met.
-    expect(done.drill?.steps.filter((x) => !x.met).map((x) => x.key)).toEqual(['alarm-119', 'temporary-support']);
-    expect(done.drill!.totalMs).toBeLessThan(HOUR);
-    // 4 of 5 roles, 6 of 8 steps, and the total on target: 11 of 14.
-    expect(done.drill!.score).toBe(Math.round((100 * 11) / 14));
-    const templates = await rows<{ template: string }>("SELECT DISTINCT template FROM outbox WHERE subject LIKE $1 AND recipient_kind = 'owner'", [`${h.workflowId}#%`]);
-    expect(templates.map((t) => t.template)).toEqual(['drill.notice']);
-    await h.executeUpdate(reviewUpdate, { args: [{ actor: await as('manager.zhou'), summary: 'Communications missed the page: the front desk phone was off the hook.', actions: [] }] });
-    await h.executeUpdate(closeIncidentUpdate, { args: [{ actor: await as('manager.zhou') }] });
-    expect(await h.result()).toEqual({ incidentId: done.incidentId, status: 'closed', drillScore: done.drill!.score });
-    const [row] = await rows<{ kind: string; drill_score: number }>('SELECT kind, drill_score FROM incidents WHERE workflow_id = $1', [h.workflowId]);
-    expect(row).toEqual({ kind: 'drill', drill_score: done.drill!.score });
-    await saveFixture(h, 'incident', 'fire-drill-scored');
-  });
-});
-
 // Last in the file: once a workflow or its child has completed, the time-skipping server may stop skipping
 // time for the tests after it (a lock it leaks: sdk-typescript#1101, sdk-java#1618).
 describe('a false alarm', () => {
