@@ -78,6 +78,8 @@ export const envSchema = z.object({
     .optional()
     .transform((s) => s?.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a list of http(s) origins' })).optional()),
+  /** A second declaration of the same type at the same property within this many minutes reaches the open incident. */
+  INCIDENT_DEDUPE_MINUTES: z.coerce.number().int().min(0).max(1440).default(30),
 });
 
 export interface Config {
@@ -114,6 +116,8 @@ export interface Config {
   payloadKeys?: PayloadKeys;
   /** Origins (the Temporal Web UI's) allowed to call the codec endpoint from a browser. */
   codecCorsOrigins: string[];
+  /** A declaration of the same type at the same property within `dedupeWindowMs` reaches the open incident. */
+  incidents: { dedupeWindowMs: number };
 }
 
 /** A configuration problem, worded for the person starting the system. */
@@ -240,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.PAYLOAD_KEYS ? { payloadKeys: e.PAYLOAD_KEYS } : {}),
     // The dev server's Web UI by default, under either name a browser may use for it.
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`],
+    incidents: { dedupeWindowMs: e.INCIDENT_DEDUPE_MINUTES * 60_000 },
   };
 }
 

@@ -3,7 +3,7 @@ import { bootConfig } from './config.js';
 import { createDb, runMigrations } from './db/index.js';
 import { buildApp } from './api/app.js';
 import { patrolScheduleWorkflows } from './api/patrols/schedule-engine.js';
-import { TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
+import { drillScheduleWorkflows, TemporalPlanEngine } from './api/recurring-plans/temporal-engine.js';
 import { connectClient } from './temporal.js';
 import { EncryptionCodec } from './payload-codec.js';
 import { createLogger } from './logger.js';
@@ -16,6 +16,7 @@ const temporal = await connectClient(config.temporal, logger, config.payloadKeys
 const payloadCodec = config.payloadKeys ? new EncryptionCodec(config.payloadKeys) : undefined;
 const planEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger });
 const patrolEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger, kind: patrolScheduleWorkflows });
+const drillScheduleEngine = new TemporalPlanEngine({ temporal, db: database.db, taskQueue: config.temporal.taskQueue, logger, kind: drillScheduleWorkflows });
 const app = await buildApp({
   db: database.db,
   temporal,
@@ -23,8 +24,10 @@ const app = await buildApp({
   auth: config.auth,
   limits: config.limits,
   replacementRule: config.maintenance.replacementRule,
+  incidentDedupeWindowMs: config.incidents.dedupeWindowMs,
   planEngine,
   patrolEngine,
+  drillScheduleEngine,
   logger,
   ...(payloadCodec ? { payloadCodec } : {}),
   codecCorsOrigins: config.codecCorsOrigins,
@@ -34,6 +37,7 @@ await app.listen({ host: config.http.host, port: config.http.port });
 // in the background, retried until Temporal answers: the API serves meanwhile.
 planEngine.ensureInBackground();
 patrolEngine.ensureInBackground();
+drillScheduleEngine.ensureInBackground();
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -43,6 +47,7 @@ const stop = async (signal: string) => {
   await app.close();
   await planEngine.close();
   await patrolEngine.close();
+  await drillScheduleEngine.close();
   await temporal.connection.close();
   await database.close();
   process.exit(0);

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { assignTechnicianActivity } from './dispatch.js';
+import { findRespondersActivity, loadDrillScheduleActivity } from './emergency.js';
 import { deliverNotificationsActivity } from './notifications.js';
 import type { Notifier } from './notifier.js';
 import { loadComplaintPolicyActivity, loadSlaPolicyActivity } from './policies.js';
@@ -40,5 +41,9 @@ export function createActivities(deps: ActivityDeps) {
     defectRepaired: defectRepairedActivity(deps.db),
     /** A patrol schedule as its engine runs it, with the round its route gives now. */
     loadPatrolSchedule: loadPatrolScheduleActivity(deps.db),
+    /** Who an activating incident pages for each role, and the project managers and directors above them. */
+    findResponders: findRespondersActivity(deps.db),
+    /** A drill schedule as its engine runs it: series, window, the plan its drills follow. */
+    loadDrillSchedule: loadDrillScheduleActivity(deps.db),
   });
 }

@@ -3,12 +3,19 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { outbox } from '../db/schema/index.js';
 import type { Tx } from '../db/audit.js';
-import { processContacts } from '../db/schema/index.js';
+import { owners, processContacts } from '../db/schema/index.js';
 import type { Notifier } from './notifier.js';
 
 /** The phone of whoever raised the process behind `workflowId`, or null; read when the message is sent, never copied. */
 async function reporterPhone(tx: Tx, workflowId: string): Promise<string | null> {
   const [row] = await tx.select({ phone: processContacts.phone }).from(processContacts).where(eq(processContacts.workflowId, workflowId));
+  return row?.phone ?? null;
+}
+
+/** An owner's phone, read when the message is sent, never copied. */
+async function ownerPhone(tx: Tx, ownerId: string | null): Promise<string | null> {
+  if (!ownerId) return null;
+  const [row] = await tx.select({ phone: owners.phone }).from(owners).where(eq(owners.id, ownerId));
   return row?.phone ?? null;
 }
 
@@ -27,7 +34,7 @@ export function deliverNotificationsActivity(db: Db, notifier: Notifier) {
           .for('update', { skipLocked: true });
         if (!row) return;
         const workflowId = row.subject.split('#')[0] ?? row.subject;
-        const address = row.recipientKind === 'reporter' ? await reporterPhone(tx, workflowId) : null;
+        const address = row.recipientKind === 'reporter' ? await reporterPhone(tx, workflowId) : row.recipientKind === 'owner' ? await ownerPhone(tx, row.recipientId) : null;
         try {
           await notifier.send({
             id: row.id,

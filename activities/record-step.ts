@@ -7,18 +7,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
 import type { Db } from '../db/index.js';
-import { complaints, departments, hazards, maintenanceTasks, outbox, patrolRounds, slaEvents, staff, staffMemberships, workOrders } from '../db/schema/index.js';
+import { complaints, departments, hazards, improvementActions, incidents, maintenanceTasks, outbox, owners, patrolRounds, slaEvents, staff, staffMemberships, units, workOrders } from '../db/schema/index.js';
 import { sanitise } from '../workflows/shared/step-failures.js';
 import type { NotifyTarget, ProcessKind, StepInput, StepRecordBase, StepRecordOf, StepResult } from '../workflows/shared/steps.js';
 import { projectComplaint } from './projections/complaints.js';
 import { projectHazard } from './projections/hazards.js';
+import { projectImprovementAction, projectIncident } from './projections/incidents.js';
 import { projectPatrolRound } from './projections/patrol-rounds.js';
 import { projectMaintenanceTask } from './projections/maintenance-tasks.js';
 import { projectWorkOrder } from './projections/work-orders.js';
 
 interface Recipient {
   key: string;
-  kind: 'staff' | 'reporter';
+  kind: 'staff' | 'reporter' | 'owner';
   id: string | null;
   role: string | null;
   channel: string;
@@ -46,6 +47,17 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
       );
     for (const r of rows) out.set(`staff:${r.id}`, { key: `staff:${r.id}`, kind: 'staff', id: r.id, role: r.role, channel: 'app' });
   }
+  // Owners of the affected units and buildings, by ID only: the notifier looks their numbers up when it sends.
+  const unitIds = targets.flatMap((t) => (t.kind === 'owners' ? t.unitIds : []));
+  const buildingIds = targets.flatMap((t) => (t.kind === 'owners' ? t.buildingIds : []));
+  if (unitIds.length || buildingIds.length) {
+    const rows = await tx
+      .select({ id: owners.id })
+      .from(owners)
+      .innerJoin(units, eq(units.id, owners.unitId))
+      .where(and(eq(units.propertyId, step.propertyId), or(unitIds.length ? inArray(units.id, unitIds) : undefined, buildingIds.length ? inArray(units.buildingId, buildingIds) : undefined)));
+    for (const r of rows) out.set(`owner:${r.id}`, { key: `owner:${r.id}`, kind: 'owner', id: r.id, role: null, channel: 'webhook' });
+  }
   for (const t of targets) {
     if (t.kind === 'staff') out.set(`staff:${t.id}`, { key: `staff:${t.id}`, kind: 'staff', id: t.id, role: null, channel: 'app' });
     if (t.kind === 'reporter') out.set('reporter', { key: 'reporter', kind: 'reporter', id: step.workflowId, role: null, channel: 'sms' });
@@ -60,6 +72,8 @@ const projections: { [K in ProcessKind]: (tx: Tx, step: StepRecordOf<K>) => Prom
   'maintenance-task': projectMaintenanceTask,
   hazard: projectHazard,
   'patrol-round': projectPatrolRound,
+  incident: projectIncident,
+  'improvement-action': projectImprovementAction,
 };
 
 /** How long a step waits for its notifications to go out before leaving them to the retrying delivery activity. */
@@ -157,7 +171,7 @@ function writeStep(db: Db) {
 }
 
 /** Each process's projection table, for the needs-attention flag every projection has. */
-const projectionTables = { 'work-order': workOrders, complaint: complaints, 'maintenance-task': maintenanceTasks, hazard: hazards, 'patrol-round': patrolRounds } as const satisfies Record<ProcessKind, unknown>;
+const projectionTables = { 'work-order': workOrders, complaint: complaints, 'maintenance-task': maintenanceTasks, hazard: hazards, 'patrol-round': patrolRounds, incident: incidents, 'improvement-action': improvementActions } as const satisfies Record<ProcessKind, unknown>;
 
 /** Raise or clear the process's needs-attention flag; false when its projection has no row yet. */
 async function flagAttention(tx: Tx, process: ProcessKind, workflowId: string, on: boolean): Promise<boolean> {

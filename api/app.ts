@@ -19,6 +19,9 @@ import { checklistTemplateRoutes } from './checklist-templates/routes.js';
 import { codecRoutes } from './codec/routes.js';
 import { complaintPolicyRoutes } from './complaint-policies/routes.js';
 import { complaintRoutes } from './complaints/routes.js';
+import { drillScheduleRoutes } from './drill-schedules/routes.js';
+import { emergencyPlanRoutes } from './emergency-plans/routes.js';
+import { incidentRoutes } from './incidents/routes.js';
 import { equipmentRoutes } from './equipment/routes.js';
 import { hazardPolicyRoutes } from './hazard-policies/routes.js';
 import { hazardRoutes } from './hazards/routes.js';
@@ -64,6 +67,10 @@ export interface AppDeps {
   payloadCodec?: PayloadCodec;
   /** Browser origins (the Temporal Web UI's) allowed to call /codec. */
   codecCorsOrigins?: readonly string[];
+  /** A declaration of the same incident type at the same property within this window reaches the open incident (default 30 minutes). */
+  incidentDedupeWindowMs?: number;
+  /** Starts, tells and retires the workflow of each drill schedule; without it schedule writes answer 503. */
+  drillScheduleEngine?: PlanEngine;
 }
 
 declare module 'fastify' {
@@ -146,6 +153,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(hazardRoutes);
       await v1.register(patrolRoutes);
       await v1.register(inspectionRoutes);
+      await v1.register(emergencyPlanRoutes);
+      await v1.register(incidentRoutes);
+      await v1.register(drillScheduleRoutes);
     },
     { prefix: '/v1' },
   );

@@ -4,10 +4,11 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
 import { getProperty, getUnit, type PropertyRow } from '../db/reference.js';
+import { instantAt } from '../domain/time-zones.js';
 import { retryErrors } from '../workflows/shared/step-failures.js';
 import { processErrors, type ProcessLocation } from '../workflows/shared/steps.js';
 import { requirePropertyAccess } from './auth.js';
-import { HttpProblem, notFound } from './errors.js';
+import { badRequest, HttpProblem, notFound } from './errors.js';
 
 /**
  * Map a failed update or query: an update validator's ApplicationFailure becomes 409
@@ -116,4 +117,19 @@ export async function readVisible<R extends { propertyId: string }, S extends { 
   if (live.status === 'rejected') throw live.reason;
   if (!projected.value) requirePropertyAccess(req, live.value.propertyId, what);
   return { row: projected.value, state: live.value };
+}
+
+/**
+ * The period of a statistics query at a property the caller may see: `from` and `to` as days
+ * (midnight in the property's zone) or instants; `to` defaults to now, `from` to `defaultDays`
+ * before it; 400 when `from` is not before `to`.
+ */
+export async function statsPeriod(db: Db, req: FastifyRequest, q: { propertyId: string; from?: string | undefined; to?: string | undefined }, defaultDays: number): Promise<{ start: Date; end: Date }> {
+  const property = await getProperty(db, q.propertyId);
+  if (!property) throw notFound(`property ${q.propertyId}`);
+  requirePropertyAccess(req, q.propertyId);
+  const end = q.to ? instantAt(q.to, property.timezone) : new Date();
+  const start = q.from ? instantAt(q.from, property.timezone) : new Date(end.getTime() - defaultDays * 86_400_000);
+  if (start >= end) throw badRequest('querystring.from', 'must be before to');
+  return { start, end };
 }

@@ -1,7 +1,8 @@
 /**
  * Demo data for `npm start`: one property with buildings, units and owners, staff in
  * every role, SLA and complaint policies from the figures of shared/DOMAIN.md, and its
- * equipment, default checklist templates and maintenance plans (seed-maintenance.ts).
+ * equipment, default checklist templates and maintenance plans (seed-maintenance.ts), and
+ * an emergency plan per incident type with its duty roster (seed-emergency.ts).
  * Idempotent: an existing demo property only gains what it lacks (complaint policies and
  * maintenance came later than the rest).
  */
@@ -23,6 +24,7 @@ import {
   type SlaPolicyInput,
 } from './reference.js';
 import { seedHazardPolicies } from './hazards.js';
+import { seedEmergency } from './seed-emergency.js';
 import { seedMaintenance } from './seed-maintenance.js';
 import { seedPatrols } from './seed-patrols.js';
 
@@ -98,9 +100,10 @@ export async function seedDemo(db: Db): Promise<boolean> {
   if (await getProperty(db, demoPropertyId)) {
     const policies = await seedComplaintPolicies(db);
     const maintenance = await seedMaintenance(db, demoPropertyId, seeder);
+    const emergency = await seedEmergency(db, demoPropertyId, seeder);
     const hazards = await seedHazardPolicies(db, demoPropertyId, seeder);
     const patrols = await seedPatrols(db, demoPropertyId, seeder);
-    return policies || maintenance || hazards || patrols;
+    return policies || maintenance || hazards || patrols || emergency;
   }
   await createProperty(db, { id: demoPropertyId, name: '海景花园 Harbour View Gardens', kind: 'residential', address: '1 Harbour Road', timezone: 'Asia/Shanghai' }, seeder);
   const b1 = await createBuilding(db, demoPropertyId, 'Building 1', seeder);
@@ -121,5 +124,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
   await seedMaintenance(db, demoPropertyId, seeder);
   await seedHazardPolicies(db, demoPropertyId, seeder);
   await seedPatrols(db, demoPropertyId, seeder);
+  await seedEmergency(db, demoPropertyId, seeder);
   return true;
 }

@@ -26,6 +26,11 @@ export interface Actor {
   name?: string;
 }
 
+/** Whether the actor holds one of `roles` (the system holds none of them). */
+export function holdsRole(actor: Actor, roles: readonly Role[]): boolean {
+  return actor.role !== systemRole && roles.includes(actor.role);
+}
+
 /** Roles that may set up and change a property's reference data (units, staff, SLA policies). */
 export const propertyAdminRoles: readonly Role[] = ['admin', 'director', 'manager'];
 

@@ -2,6 +2,9 @@
 export { auditReplayWorkflow } from './audit-replay.js';
 export { complaintWorkflow } from './complaint.js';
 export { hazardWorkflow } from './hazard.js';
+export { drillScheduleWorkflow } from './drill-schedule.js';
+export { improvementActionWorkflow } from './improvement-action.js';
+export { incidentWorkflow } from './incident.js';
 export { maintenancePlanWorkflow } from './maintenance-plan.js';
 export { maintenanceTaskWorkflow } from './maintenance-task.js';
 export { patrolRoundWorkflow } from './patrol-round.js';

@@ -12,7 +12,7 @@ import { buildWorkflowBundle, replayHistories, type ReplaySource } from '../acti
 import { buildTimeline } from '../api/processes/timeline.js';
 
 const root = path.resolve('test/fixtures/histories');
-const workflowTypes = ['work-order', 'complaint', 'audit-replay', 'maintenance-plan', 'maintenance-task', 'hazard', 'patrol-round', 'patrol-schedule'];
+const workflowTypes = ['work-order', 'complaint', 'audit-replay', 'maintenance-plan', 'maintenance-task', 'hazard', 'patrol-round', 'patrol-schedule', 'incident', 'improvement-action', 'drill-schedule'];
 
 /** Every payload of a history as text (workflow inputs, activity arguments, update results). */
 function payloadTexts(json: unknown): string[] {

@@ -311,17 +311,12 @@ function resumeStep(o: WorkOrder): void {
 
 function cancelStep(o: WorkOrder): void {
   const { state, p } = o;
-  p.step(cancelUpdate, 'cancel', {
-    validate: ({ reason }) => requireText('reason', reason, 'must say why the order is cancelled'),
-    run: ({ actor, reason }) =>
-      p.transition('cancel', actor, {
-        reason,
-        apply: (now) => {
-          p.stopAllClocks(now);
-          state.cancelReason = reason;
-          state.closedAt = now;
-        },
-        notify: { targets: state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [], template: 'work-order.cancelled', payload: o.payload({ reason }) },
-      }),
+  p.exitStep(cancelUpdate, 'cancel', {
+    why: 'must say why the order is cancelled',
+    end: ({ reason }, now) => {
+      state.cancelReason = reason;
+      state.closedAt = now;
+    },
+    notify: ({ reason }) => ({ targets: state.assignee ? [{ kind: 'staff', id: state.assignee.id }] : [], template: 'work-order.cancelled', payload: o.payload({ reason }) }),
   });
 }

@@ -5,9 +5,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/audit.js';
-import type { complaints, hazards, maintenanceTasks, patrolRounds, workOrders } from '../../db/schema/index.js';
+import type { complaints, hazards, improvementActions, incidents, maintenanceTasks, patrolRounds, workOrders } from '../../db/schema/index.js';
 
-type ProjectionTable = typeof workOrders | typeof complaints | typeof maintenanceTasks | typeof hazards | typeof patrolRounds;
+type ProjectionTable = typeof workOrders | typeof complaints | typeof maintenanceTasks | typeof hazards | typeof patrolRounds | typeof incidents | typeof improvementActions;
 
 /** The step a projection write belongs to. */
 export interface ProjectedStep {

@@ -7,11 +7,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateComplaintId, complaintStats, getComplaintRow, listComplaints, toComplaintPolicySnapshot, type ComplaintRow } from '../../db/complaints.js';
 import { saveContact, type Contact } from '../../db/contacts.js';
-import { getComplaintPolicy, getProperty, getSlaPolicy, listStaff } from '../../db/reference.js';
+import { getComplaintPolicy, getSlaPolicy, listStaff } from '../../db/reference.js';
 import { allocateWorkOrderId, getWorkOrderRows, type WorkOrderRow } from '../../db/work-orders.js';
 import { departmentCodes, type DepartmentCode } from '../../domain/categories.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
-import { instantAt } from '../../domain/time-zones.js';
 import type { complaintWorkflow } from '../../workflows/complaint.js';
 import {
   addWorkOrderUpdate,
@@ -38,9 +37,9 @@ import {
   type ComplaintState,
 } from '../../workflows/complaint.contract.js';
 import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
-import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
-import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
-import { processPlace } from '../process-calls.js';
+import { actorOf, requireRole, visibleProperties } from '../auth.js';
+import { badRequest, commonErrors, conflict } from '../errors.js';
+import { processPlace, statsPeriod } from '../process-calls.js';
 import { claimId, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
@@ -226,13 +225,8 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const { propertyId, from, to } = req.query;
-      const property = await getProperty(db, propertyId);
-      if (!property) throw notFound(`property ${propertyId}`);
-      requirePropertyAccess(req, propertyId);
-      const end = to ? instantAt(to, property.timezone) : new Date();
-      const start = from ? instantAt(from, property.timezone) : new Date(end.getTime() - 30 * 86_400_000);
-      if (start >= end) throw badRequest('querystring.from', 'must be before to');
+      const { propertyId } = req.query;
+      const { start, end } = await statsPeriod(db, req, req.query, 30);
       const stats = await complaintStats(db, propertyId, start, end);
       const zeros = (keys: readonly string[], counts: Record<string, number>) => Object.fromEntries(keys.map((k) => [k, counts[k] ?? 0]));
       return {

@@ -16,7 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../../db/index.js';
+import { liveDrillScheduleIds } from '../../db/drill-schedules.js';
 import { livePlanIds } from '../../db/maintenance.js';
+import { drillScheduleWorkflowId, drillScheduleWorkflowType } from '../../workflows/drill-schedule.contract.js';
 import { maintenancePlanWorkflowType, planWorkflowId } from '../../workflows/maintenance-plan.contract.js';
 import { planChangedSignal, type RecurringPlanInput, type RecurringPlanResult } from '../../workflows/shared/recurring-plan.contract.js';
 import { HttpProblem } from '../errors.js';
@@ -46,6 +48,14 @@ export const maintenancePlanWorkflows: PlanWorkflowKind = {
   workflowType: maintenancePlanWorkflowType,
   workflowId: planWorkflowId,
   livePlanIds,
+};
+
+/** Drill schedules: `drillScheduleWorkflow`, `drill-schedule:<id>`. */
+export const drillScheduleWorkflows: PlanWorkflowKind = {
+  noun: 'drill schedule',
+  workflowType: drillScheduleWorkflowType,
+  workflowId: drillScheduleWorkflowId,
+  livePlanIds: liveDrillScheduleIds,
 };
 
 /** The workflow function type every plan workflow has. */

@@ -4,7 +4,8 @@ import { departmentCodes, workOrderCategories } from '../../domain/categories.js
 import { escalationRoles } from '../../domain/roles.js';
 import { isoDuration, propertyParams, timestamp } from '../common.js';
 
-const duration = isoDuration();
+/** An ISO 8601 duration, at most a year (shared with the emergency plans' deadlines). */
+export const duration = isoDuration();
 
 const rung = z
   .object({

@@ -14,3 +14,4 @@ export * from './maintenance.js';
 export * from './hazards.js';
 export * from './patrols.js';
 export * from './inspections.js';
+export * from './emergency.js';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import type { RateLimits } from '../../api/limits.js';
 import { patrolScheduleWorkflows } from '../../api/patrols/schedule-engine.js';
-import { TemporalPlanEngine, type PlanWorkflowKind } from '../../api/recurring-plans/temporal-engine.js';
+import { drillScheduleWorkflows, TemporalPlanEngine, type PlanWorkflowKind } from '../../api/recurring-plans/temporal-engine.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import type { Db } from '../../db/index.js';
 import { addStaff, createProperty, findStaffByUsername, getProperty } from '../../db/reference.js';
@@ -51,6 +51,7 @@ export async function testApp(
     opts.temporal ? new TemporalPlanEngine({ temporal, db, taskQueue, ...(kind ? { kind } : {}), ...(opts.stepTimeoutMs ? { timeoutMs: opts.stepTimeoutMs } : {}) }) : undefined;
   const planEngine = engineOf();
   const patrolEngine = engineOf(patrolScheduleWorkflows);
+  const drillScheduleEngine = engineOf(drillScheduleWorkflows);
   const app = await buildApp({
     db,
     temporal,
@@ -59,6 +60,7 @@ export async function testApp(
     limits: opts.limits ?? unlimited,
     ...(planEngine ? { planEngine } : {}),
     ...(patrolEngine ? { patrolEngine } : {}),
+    ...(drillScheduleEngine ? { drillScheduleEngine } : {}),
     ...(opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {}),
     ...(opts.replayTimeoutMs ? { replayTimeoutMs: opts.replayTimeoutMs } : {}),
     ...(opts.payloadCodec ? { payloadCodec: opts.payloadCodec } : {}),
@@ -86,6 +88,7 @@ export async function testApp(
       await app.close();
       await planEngine?.close();
       await patrolEngine?.close();
+      await drillScheduleEngine?.close();
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../../activities/index.js';
-import { systemRole, type Actor, type Role } from '../../domain/roles.js';
+import { holdsRole, type Actor, type Role } from '../../domain/roles.js';
 import { assigneeKey, categoryKey, processStatusKey, propertyIdKey } from '../search-attributes.js';
 import { clockView, dueEvents, emptyClocks, markFired, nextWakeUp, pauseAll, resumeAll, startClock, stopClock, type ClockSpec, type SlaClocks, type SlaClockView, type SlaEvent } from '../sla/clocks.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -29,6 +29,7 @@ import {
   invalidArgument,
   notAllowed,
   requireScore,
+  requireText,
   systemActor,
   type Assignee,
   type NotifyTarget,
@@ -90,7 +91,7 @@ export interface ProcessState<S extends string> {
 
 type EscalationEvent = Extract<SlaEvent, { kind: 'escalation' }>;
 /** The escalation an SLA event fired, as the process keeps it. */
-export type FiredEscalation = Pick<EscalationEvent, 'clock' | 'run' | 'level' | 'role' | 'deadline'> & { firedAt: number; recipients: number };
+export type FiredEscalation = Pick<EscalationEvent, 'clock' | 'run' | 'level' | 'role' | 'deadline'> & { firedAt: number; recipients: number; skipped?: boolean };
 
 /** What a process declares; everything else is the kit's. */
 export interface ProcessSpec<K extends ProcessKind, S extends string, A extends string, C extends string> {
@@ -114,6 +115,13 @@ export interface ProcessSpec<K extends ProcessKind, S extends string, A extends 
     /** The notification payload: the process's own fields plus `extra`. */
     payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
     escalationPayload?: () => Record<string, unknown>;
+    /**
+     * Who one escalation reaches, when it is particular people rather than everyone of its
+     * level's role (the next person on duty, whoever owns a step); undefined: the role. An
+     * empty list means nobody holds the level: it is recorded as skipped, once, and the
+     * ladder goes on.
+     */
+    escalationTargets?: (event: EscalationEvent) => NotifyTarget[] | undefined;
     /** Runs before an escalation is recorded, so the step's projection already shows it. */
     escalating?: (event: EscalationEvent) => void;
     escalated: (fired: FiredEscalation) => void;
@@ -329,7 +337,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
   /** 403 unless the actor's role, or their part in the process, lets them take the action. */
   const ensureMay = (action: A, actor: Actor): void => {
     const { roles, parties = [] } = table[action];
-    if ((actor.role !== systemRole && roles.includes(actor.role)) || parties.some((p) => isParty(p, actor))) return;
+    if (holdsRole(actor, roles) || parties.some((p) => isParty(p, actor))) return;
     const who = [
       ...parties.map((p) => (p === 'assignee' ? `its assignee${spec.assignee() ? ` (${spec.assignee()!.name})` : ''}` : 'whoever registered it')),
       ...roles,
@@ -409,18 +417,28 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
       });
       return;
     }
+    const { clock, run, level, role, deadline } = event;
+    const targets = spec.sla.escalationTargets?.(event) ?? [{ kind: 'role', role: event.role }];
+    if (!targets.length) {
+      await record('sla.escalation-skipped', systemActor, {
+        reason: `${event.clock} deadline missed: level ${event.level} (${event.role}) has nobody on duty, skipped`,
+        detail: { clock, run, level, role, deadline },
+        slaEvent: { ...slaEvent, level, role },
+      });
+      spec.sla.escalated({ clock, run, level, role, deadline, firedAt: Date.now(), recipients: 0, skipped: true });
+      return;
+    }
     spec.sla.escalating?.(event);
     const result = await record('sla.escalated', systemActor, {
       reason: `${event.clock} deadline missed: level ${event.level} (${event.role})`,
       detail: { clock: event.clock, run: event.run, level: event.level, role: event.role, deadline: event.deadline },
       notify: {
-        targets: [{ kind: 'role', role: event.role }],
+        targets,
         template: 'sla.escalation',
         payload: spec.sla.payload({ clock: event.clock, level: event.level, deadline: event.deadline, ...(spec.sla.escalationPayload?.() ?? {}) }),
       },
       slaEvent: { ...slaEvent, level: event.level, role: event.role },
     });
-    const { clock, run, level, role, deadline } = event;
     spec.sla.escalated({ clock, run, level, role, deadline, firedAt: Date.now(), recipients: result.recipients });
   };
 
@@ -438,6 +456,30 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     });
     return { clock: o.clock, run: o.run, level: o.level, role: o.role, deadline: now, firedAt: now, recipients: result.recipients };
   };
+
+  /**
+   * A step that ends the process early with a reason (cancel, drop): 400 without one; every
+   * clock stops, `end` keeps the reason on the state, `notify` says who is told.
+   */
+  const exitStep = <Args extends { actor: Actor; reason: string }>(
+    update: UpdateDefinition<StepOutcome, [Args]>,
+    action: A,
+    o: { why: string; end: (args: Args, now: number) => void; notify?: (args: Args) => StepNotification | undefined },
+  ): void =>
+    step(update, action, {
+      validate: ({ reason }) => requireText('reason', reason, o.why),
+      run: (args) => {
+        const notify = o.notify?.(args);
+        return transition(action, args.actor, {
+          reason: args.reason,
+          apply: (now) => {
+            stopAllClocks(now);
+            o.end(args, now);
+          },
+          ...(notify ? { notify } : {}),
+        });
+      },
+    });
 
   /**
    * The revisit (回访) every loop ends with: satisfied closes with the score and tells the
@@ -511,6 +553,7 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     record,
     transition,
     step,
+    exitStep,
     revisitStep,
     ensureFrom,
     startClocks,

@@ -9,6 +9,8 @@ import { systemRole, type Actor, type Role } from '../../domain/roles.js';
 import type { ComplaintIdentity, ComplaintLive } from '../complaint.contract.js';
 import type { HazardIdentity, HazardLive } from '../hazard.contract.js';
 import type { PatrolRoundIdentity, PatrolRoundLive } from '../patrol-round.contract.js';
+import type { ImprovementActionIdentity, ImprovementActionLive } from '../improvement-action.contract.js';
+import type { IncidentIdentity, IncidentLive } from '../incident.contract.js';
 import type { MaintenanceTaskIdentity, MaintenanceTaskLive } from '../maintenance-task.contract.js';
 import type { WorkOrderIdentity, WorkOrderLive } from '../work-order.contract.js';
 
@@ -99,7 +101,9 @@ export type NotifyTarget =
   | { kind: 'staff'; id: string }
   | { kind: 'role'; role: Role }
   | { kind: 'department'; department: string }
-  | { kind: 'reporter' };
+  | { kind: 'reporter' }
+  /** Every owner of the units given and of every unit in the buildings given: one message each. */
+  | { kind: 'owners'; buildingIds: string[]; unitIds: string[] };
 
 /** A notification the step owes, written to the outbox in the step's transaction. */
 export interface StepNotification {
@@ -130,6 +134,8 @@ export interface ProcessProjections {
   'maintenance-task': { identity: MaintenanceTaskIdentity; live: MaintenanceTaskLive };
   hazard: { identity: HazardIdentity; live: HazardLive };
   'patrol-round': { identity: PatrolRoundIdentity; live: PatrolRoundLive };
+  incident: { identity: IncidentIdentity; live: IncidentLive };
+  'improvement-action': { identity: ImprovementActionIdentity; live: ImprovementActionLive };
 }
 
 /** The processes that record steps; each has its projection table. */

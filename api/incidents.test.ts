@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestApp } from '../test/harness/api.js';
+import type { TestDatabase } from '../test/harness/db.js';
+import { buildingId } from '../test/harness/incidents.js';
+import { processApiStack } from '../test/harness/process-api.js';
+import { eventually } from '../test/harness/processes.js';
+
+const stack = processApiStack();
+let env: TestWorkflowEnvironment;
+let database: TestDatabase;
+let t: TestApp;
+beforeAll(() => ({ env, database, t } = stack));
+
+type Json = Record<string, any>;
+
+async function declare(body: object, username = 'security.zhao', headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'POST', url: '/v1/incidents', headers: { ...(await t.as(username)), ...headers }, payload: body });
+}
+async function act(id: string, action: string, username: string, payload: object = {}) {
+  return t.app.inject({ method: 'POST', url: `/v1/incidents/${id}/${action}`, headers: await t.as(username), payload });
+}
+const ownersOutbox = async (id: string, template: string) =>
+  (await database.pool.query<{ recipient_id: string }>("SELECT recipient_id FROM outbox WHERE subject LIKE $1 AND template = $2 AND recipient_kind = 'owner' ORDER BY recipient_id", [`incident:${id}#%`, template])).rows.map((r) => r.recipient_id);
+
+describe('declaring an incident', () => {
+  it('twice, by the same key or within the window, gives one incident and one broadcast to every owner of the building and nobody else', async () => {
+    const building2 = await buildingId(database.db, 'Building 2');
+    const body = { propertyId: 'harbour-view', incidentType: 'flood', buildingIds: [building2], attributes: { cause: 'burst_pipe' }, description: 'water coming through the B2 lobby ceiling' };
+    const first = await declare(body, 'security.zhao', { 'idempotency-key': 'flood-b2-1' });
+    expect(first.statusCode).toBe(201);
+    const id = first.json<Json>().id as string;
+    expect(id).toMatch(/^EM-\d{8}-\d{4,}$/);
+    const again = await declare(body, 'security.zhao', { 'idempotency-key': 'flood-b2-1' });
+    expect([again.statusCode, again.json<Json>().id, again.headers['idempotent-replayed']]).toEqual([200, id, 'true']);
+    // Someone else, no key, a minute later: the same property and type within the window reach the open incident.
+    await env.sleep(60_000);
+    const other = await declare({ ...body, description: 'flooding in Building 2' }, 'frontdesk.li');
+    expect([other.statusCode, other.json<Json>().id]).toEqual([200, id]);
+
+    const expected = (await database.pool.query<{ id: string }>('SELECT o.id FROM owners o JOIN units u ON u.id = o.unit_id WHERE u.building_id = $1 ORDER BY o.id', [building2])).rows.map((r) => r.id);
+    const sent = await eventually(() => ownersOutbox(id, 'incident.activated'), (r) => r.length > 0, 'the broadcast');
+    expect(sent).toEqual(expected);
+    const messages = (await t.app.inject({ method: 'GET', url: `/v1/incidents/${id}/messages`, headers: await t.as('manager.zhou') })).json<Json>().items as Json[];
+    expect(messages.filter((m) => m.template === 'incident.activated').map((m) => [m.recipientKind, m.unitCode, m.channel.split(':')[0]]).sort()).toEqual([
+      ['owner', '2-201', 'webhook'],
+      ['owner', '2-808', 'webhook'],
+    ]);
+    expect(JSON.stringify(messages)).not.toMatch(/1[3-9]\d{9}/);
+    // The incident's record for auditors: its history as steps, each matched by its audit row.
+    const timeline = (await t.app.inject({ method: 'GET', url: `/v1/processes/incident:${id}/timeline`, headers: await t.as('auditor.qian') })).json<Json>();
+    expect(timeline.audit).toMatchObject({ consistent: true, disagreements: [] });
+    expect(timeline.steps.map((x: Json) => x.action)).toEqual(expect.arrayContaining(['receive', 'activate', 'page']));
+    const all = await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE property_id = 'harbour-view' AND incident_type = 'flood'");
+    expect(all.rows[0]!.n).toBe(1);
+  });
+
+  it('refuses a building of another property, naming the field, and declares nothing', async () => {
+    const res = await declare({ propertyId: 'harbour-view', incidentType: 'fire', buildingIds: ['00000000-0000-4000-8000-000000000000'], description: 'smoke' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<Json>().message).toMatch(/^buildingIds\.0: /);
+    const n = await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM incident_declarations WHERE incident_type = 'fire'");
+    expect(n.rows[0]!.n).toBe(0);
+  });
+
+  it('answers 409 naming the current status for a step the incident is not ready for', async () => {
+    const id = (await declare({ propertyId: 'harbour-view', incidentType: 'gas_leak', description: 'smell of gas in the car park' })).json<Json>().id as string;
+    const res = await act(id, 'close', 'manager.zhou');
+    expect(res.statusCode).toBe(409);
+    expect(res.json<Json>()).toMatchObject({ status: expect.stringMatching(/^(reported|activated)$/) });
+    const cancelled = await act(id, 'cancel', 'manager.zhou', { reason: 'a paint smell, not gas' });
+    expect(cancelled.json<Json>()).toMatchObject({ status: 'cancelled', cancelReason: 'a paint smell, not gas' });
+  });
+});
+
+describe('the incident list and statistics', () => {
+  it('list incidents and drills from the projection, and keep drills out of MTTA and MTTR', async () => {
+    const id = (await declare({ propertyId: 'harbour-view', incidentType: 'elevator_entrapment', severity: 'critical', buildingIds: [await buildingId(database.db, 'Building 1')], description: 'two people stuck in lift B1-2' })).json<Json>().id as string;
+    await env.sleep(4 * 60_000);
+    expect((await act(id, 'acknowledge', 'manager.zhou', { role: 'commander' })).statusCode).toBe(200);
+    const drill = (await declare({ propertyId: 'harbour-view', incidentType: 'elevator_entrapment', kind: 'drill', description: 'entrapment drill' }, 'manager.zhou')).json<Json>();
+    expect(drill.id).toMatch(/^DR-/);
+    await eventually(async () => (await t.app.inject({ method: 'GET', url: `/v1/incidents/${drill.id}`, headers: await t.as('manager.zhou') })).json<Json>(), (d) => d.status === 'activated', 'the drill activated');
+    expect((await act(drill.id, 'acknowledge', 'manager.zhou', { role: 'commander' })).statusCode).toBe(200);
+    const list = await eventually(
+      async () => (await t.app.inject({ method: 'GET', url: '/v1/incidents?propertyId=harbour-view&incidentType=elevator_entrapment', headers: await t.as('manager.zhou') })).json<Json>(),
+      (l) => l.items.length === 2 && l.items.every((i: Json) => i.acknowledgedAt),
+      'both projected',
+    );
+    expect(list.items.map((i: Json) => i.kind).sort()).toEqual(['drill', 'incident']);
+    // The test server's clock has run ahead of the wall clock: the period ends a day after its now.
+    const to = new Date((await env.currentTimeMs()) + 86_400_000).toISOString();
+    const stats = (await t.app.inject({ method: 'GET', url: `/v1/incidents/stats?propertyId=harbour-view&to=${encodeURIComponent(to)}`, headers: await t.as('manager.zhou') })).json<Json>();
+    const entrapment = stats.byType.find((x: Json) => x.incidentType === 'elevator_entrapment');
+    expect(entrapment).toMatchObject({ incidents: 1, acknowledged: 1 });
+    // Activation finishes a moment after the declaration answers: within a second of the four minutes.
+    expect(entrapment.mttaMs).toBeGreaterThan(4 * 60_000 - 1_000);
+    expect(entrapment.mttaMs).toBeLessThan(5 * 60_000);
+  });
+});
