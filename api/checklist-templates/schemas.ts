@@ -49,7 +49,7 @@ export const putTemplateBody = z
   .strict();
 
 export const templateParams = propertyParams.extend({ code: templateCode });
-export const templateVersionParams = templateParams.extend({ version: z.coerce.number().int().min(1) });
+export const templateVersionParams = templateParams.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
 export const templatesQuery = z.object({ equipmentKind: z.enum(equipmentKinds).optional() }).strict();
 
 export const checklistItem = z.object({

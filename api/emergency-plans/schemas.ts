@@ -48,7 +48,7 @@ export const planBody = z
   .strict();
 
 export const planParams = propertyParams.extend({ type: z.enum(incidentTypes) });
-export const planVersionParams = planParams.extend({ version: z.coerce.number().int().min(1) });
+export const planVersionParams = planParams.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
 export const dutyParams = propertyParams.extend({ role: z.enum(responseRoles) });
 export const dutyBody = z.object({ staffIds: z.array(z.uuid()).max(20).meta({ description: 'in paging order: the first is paged, the next is the first escalation' }) }).strict();
 

@@ -12,7 +12,7 @@ import { isIsoDuration, parseIsoDuration } from '../../domain/durations.js';
 import { monthBounds } from '../../domain/maintenance-schedule.js';
 import { hazardWorkflowId, hazardWorkflowType, type HazardInput } from '../../workflows/hazard.contract.js';
 import { actorOf, requirePropertyAccess, requireRole } from '../auth.js';
-import { propertyId } from '../common.js';
+import { isoMonth, propertyId } from '../common.js';
 import { commonErrors, conflict, notFound } from '../errors.js';
 import { text } from '../maintenance-schemas.js';
 import { startProcess } from '../process-calls.js';
@@ -106,7 +106,7 @@ export const inspectionRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['inspections'],
         summary: 'A month of inspection scores per area and per contractor (the cleaning-quality figure of the monthly evaluation)',
-        querystring: z.object({ propertyId, kind: z.enum(kinds), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2026-12') }).strict(),
+        querystring: z.object({ propertyId, kind: z.enum(kinds), month: isoMonth }).strict(),
         response: { 200: scoresSchema, ...commonErrors },
       },
     },

@@ -1,7 +1,7 @@
 /** Request and response schemas for the yearly maintenance calendar and the monthly compliance report. */
 import { z } from 'zod';
 import { equipmentKinds } from '../../domain/maintenance.js';
-import { propertyId } from '../common.js';
+import { isoMonth, propertyId } from '../common.js';
 import { isoSchema } from '../process-views.js';
 
 export const calendarQuery = z.object({ propertyId, year: z.coerce.number().int().min(2000).max(2100) }).strict();
@@ -39,7 +39,7 @@ export const calendarSchema = z
   .meta({ id: 'MaintenanceCalendar' });
 
 export const complianceQuery = z
-  .object({ propertyId, month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2026-03') })
+  .object({ propertyId, month: isoMonth })
   .strict();
 
 const tally = z.object({

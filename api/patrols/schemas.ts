@@ -4,7 +4,7 @@ import { isIsoDuration, parseIsoDuration } from '../../domain/durations.js';
 import { catchUpPolicies, intervalUnits } from '../../domain/maintenance.js';
 import { hazardSeverities } from '../../workflows/hazard.contract.js';
 import { parseRoundWorkflowId, roundStatuses, routeKinds } from '../../workflows/patrol-round.contract.js';
-import { propertyId } from '../common.js';
+import { isoMonth, propertyId } from '../common.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
 
@@ -227,7 +227,7 @@ export const roundSchema = z
   })
   .meta({ id: 'PatrolRound' });
 
-export const statsQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2026-12') }).strict();
+export const statsQuery = z.object({ month: isoMonth }).strict();
 
 const severityFigures = z.object({ open: z.number(), overdue: z.number(), closed: z.number(), medianMsToClose: z.number().nullable() });
 export const statsSchema = z

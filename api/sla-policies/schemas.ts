@@ -23,7 +23,8 @@ export const slaPolicyBody = z
     complete: duration,
     revisit: duration,
     emergencyRespond: duration.optional(),
-    warnRatio: z.number().gt(0).lt(1).optional(),
+    // Hundredths at the finest: a ratio too small to store (5e-324) is refused here, not by the database.
+    warnRatio: z.number().min(0.01).max(0.99).optional(),
     escalation: z
       .array(rung)
       .min(1)
