@@ -4,13 +4,10 @@
  * the API's checks, as a stored policy or an older client could.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemo } from '../db/seed.js';
-import { auditTrail, freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import { describe, expect, it } from 'vitest';
+import { auditTrail } from '../test/harness/db.js';
 import { eventually, updateFailure } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
 import { actor, openOrder, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
 import { retryErrors, retryFailedStepsUpdate, stepFailureTypes } from './shared/step-failures.js';
@@ -20,31 +17,13 @@ import { cancelUpdate } from './work-order.contract.js';
 
 const MIN = 60_000;
 
-let env: TestWorkflowEnvironment;
-let database: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
 const notifier = recordingNotifier();
+const stack = workflowStack({ notifier });
 
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+const open = (overrides = {}) => openOrder(stack.env.client, stack.worker.options.taskQueue, stack.database.db, overrides);
+const as = (username: string) => actor(stack.database.db, username);
 
-const open = (overrides = {}) => openOrder(env.client, worker.options.taskQueue, database.db, overrides);
-const as = (username: string) => actor(database.db, username);
-
-async function rows<T = Record<string, unknown>>(query: string, params: unknown[]): Promise<T[]> {
-  return (await database.pool.query(query, params)).rows as T[];
-}
+const rows = <T = Record<string, unknown>>(query: string, params: unknown[]) => stack.rows<T>(query, params);
 
 interface Projected {
   status: string;
@@ -72,7 +51,7 @@ const failureNotices = (workflowId: string) =>
  */
 async function refuseAudit(workflowId: string, action: string): Promise<() => Promise<void>> {
   const name = `refuse_${Math.random().toString(36).slice(2, 10)}`;
-  await database.pool.query(`
+  await stack.database.pool.query(`
     CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.subject = '${workflowId}' AND NEW.action = '${action}' THEN
@@ -82,7 +61,7 @@ async function refuseAudit(workflowId: string, action: string): Promise<() => Pr
     END $$;
     CREATE TRIGGER ${name} BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION ${name}();`);
   return async () => {
-    await database.pool.query(`DROP TRIGGER ${name} ON audit_log; DROP FUNCTION ${name}();`);
+    await stack.database.pool.query(`DROP TRIGGER ${name} ON audit_log; DROP FUNCTION ${name}();`);
   };
 }
 
@@ -98,11 +77,11 @@ describe('a step the database refuses', () => {
     const notices = await failureNotices(h.workflowId);
     expect(notices.map((n) => n.recipient_role)).toEqual(expect.arrayContaining(['admin', 'dispatcher']));
     expect(notices[0]!.payload).toMatchObject({ failedAction: 'receive', errorType: 'DataRejected' });
-    const audit = await auditTrail(database, h.workflowId);
+    const audit = await auditTrail(stack.database, h.workflowId);
     expect(audit.map((a) => a.action)).toEqual(['receive', 'step.failed', 'dispatch']);
 
     // The respond clock runs: nobody accepts, the dispatcher hears of it at the deadline.
-    await env.sleep(60 * MIN + 1000);
+    await stack.env.sleep(60 * MIN + 1000);
     const late = await waitForState(h, (x) => x.escalations.length === 1, 'respond level 1');
     expect(late.escalations[0]).toMatchObject({ clock: 'respond', level: 1, role: 'dispatcher' });
     expect(late.escalations[0]!.firedAt - late.escalations[0]!.deadline).toBeLessThan(MIN);
@@ -112,7 +91,7 @@ describe('a step the database refuses', () => {
     const admin = await as('admin');
     await h.executeUpdate(retryFailedStepsUpdate, { args: [{ actor: admin, reason: 'checked the description' }] });
     await projection(h.workflowId, { needs_attention: false });
-    expect((await auditTrail(database, h.workflowId)).map((a) => a.action)).toEqual(['receive', 'step.failed', 'dispatch', 'sla.warning', 'sla.escalated', 'step.retried']);
+    expect((await auditTrail(stack.database, h.workflowId)).map((a) => a.action)).toEqual(['receive', 'step.failed', 'dispatch', 'sla.warning', 'sla.escalated', 'step.retried']);
     await h.executeUpdate(cancelUpdate, { args: [{ actor: await as('dispatcher.zhang'), reason: 'test over' }] });
     await h.result();
     await saveFixture(h, 'work-order', 'poison-description-retried');
@@ -129,7 +108,7 @@ describe('a step the database refuses', () => {
       expect((await failureNotices(h.workflowId)).length).toBeGreaterThan(0);
 
       // Nobody was told of the assignment (its step never went in), so nobody accepts: the clock escalates on time.
-      await env.sleep(60 * MIN + 1000);
+      await stack.env.sleep(60 * MIN + 1000);
       const late = await waitForState(h, (x) => x.escalations.length === 1, 'respond level 1');
       expect(late.escalations[0]!.firedAt - late.escalations[0]!.deadline).toBeLessThan(MIN);
       expect((await rows("SELECT level FROM sla_events WHERE workflow_id = $1 AND clock = 'respond' AND level = 1", [h.workflowId])).length).toBe(1);
@@ -150,7 +129,7 @@ describe('a step the database refuses', () => {
     const outcome = await h.executeUpdate(retryFailedStepsUpdate, { args: [{ actor: admin, reason: 'rule fixed' }] });
     expect(outcome.recorded).toEqual(['step.retried']);
     await projection(h.workflowId, { needs_attention: false, status: 'dispatched' });
-    const audit = await auditTrail(database, h.workflowId);
+    const audit = await auditTrail(stack.database, h.workflowId);
     expect(audit.map((a) => a.action)).toEqual(['receive', 'dispatch', 'step.failed', 'sla.warning', 'sla.escalated', 'step.retried']);
     expect(audit[5]!.actor_id).toBe(admin.id);
     // The assignment's message goes out after all, once.
@@ -165,7 +144,7 @@ describe('a step the database refuses', () => {
   });
 
   it('withdraws a complaint at once when the reason holds a NUL: the update answers, and the database agrees with the workflow', async () => {
-    const h = await openComplaint(env.client, worker.options.taskQueue, database.db);
+    const h = await openComplaint(stack.env.client, stack.worker.options.taskQueue, stack.database.db);
     await waitForComplaint(h, (c) => c.timeline.length > 0, 'the receipt');
     const outcome = await h.executeUpdate(withdrawUpdate, { args: [{ actor: await as('frontdesk.li'), reason: 'resolved\u0000 between neighbours' }] });
     expect(outcome).toMatchObject({ status: 'withdrawn', recorded: ['withdraw', 'step.failed'] });
@@ -184,7 +163,7 @@ describe('a step the database refuses', () => {
   });
 
   it('sends an order to the dispatchers when picking its technician fails for good, flagged, and the admin acknowledges it', async () => {
-    const failing = await workOrderWorker(env, database.db, {
+    const failing = await workOrderWorker(stack.env, stack.database.db, {
       notifier,
       wrap: (a) => ({
         ...a,
@@ -192,7 +171,7 @@ describe('a step the database refuses', () => {
       }),
     });
     await failing.runUntil(async () => {
-      const h = await openOrder(env.client, failing.options.taskQueue, database.db);
+      const h = await openOrder(stack.env.client, failing.options.taskQueue, stack.database.db);
       const s = await waitForState(h, (x) => x.timeline.some((t) => t.action === 'dispatch.manual-needed'), 'the call for a dispatcher');
       expect(s.status).toBe('received');
       expect(s.timeline.map((t) => t.action)).toEqual(['receive', 'step.failed', 'dispatch.manual-needed']);

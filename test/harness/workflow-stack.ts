@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { seedDemo } from '../../db/seed.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { timeSkippingEnv } from './temporal.js';
+import type { Notifier } from '../../activities/notifier.js';
 import { recordingNotifier, workOrderWorker } from './work-orders.js';
 
 export interface WorkflowStack {
@@ -19,8 +20,8 @@ export interface WorkflowStack {
   rows: <T = Record<string, unknown>>(query: string, params: unknown[]) => Promise<T[]>;
 }
 
-/** Register the set-up and tear-down hooks; read the stack's parts inside tests. */
-export function workflowStack(): WorkflowStack {
+/** Register the set-up and tear-down hooks (the worker's messages go to `opts.notifier`, recorded by default); read the stack's parts inside tests. */
+export function workflowStack(opts: { notifier?: Notifier } = {}): WorkflowStack {
   let env: TestWorkflowEnvironment | undefined;
   let database: TestDatabase | undefined;
   let worker: Worker | undefined;
@@ -28,7 +29,7 @@ export function workflowStack(): WorkflowStack {
   beforeAll(async () => {
     [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
     await seedDemo(database.db);
-    worker = await workOrderWorker(env, database.db, { notifier: recordingNotifier() });
+    worker = await workOrderWorker(env, database.db, { notifier: opts.notifier ?? recordingNotifier() });
     running = worker.run();
   });
   afterAll(async () => {
