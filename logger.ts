@@ -1,5 +1,6 @@
 /** The one logger factory (pino). Personal data and secrets are redacted at the source. */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { withoutQueryParameters } from './db/errors.js';
 
 /** Paths pino blanks out wherever they appear: tokens, secrets, phone numbers and names of owners. */
 export const redactPaths = [
@@ -21,7 +22,14 @@ export const redactPaths = [
   '*.jwtSecret',
 ];
 
-/** Create the process logger at `level`; `name` tells processes apart in a shared terminal. */
-export function createLogger(level: string, name: string): Logger {
-  return pino({ level, name, redact: { paths: redactPaths, censor: '[redacted]' } });
+/** Create the process logger at `level`; `name` tells processes apart in a shared terminal. Writes to stdout unless given `destination`. */
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
+    level,
+    name,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    // A failed query is logged by its text, never its parameters.
+    serializers: { err: (err: Error) => pino.stdSerializers.err(withoutQueryParameters(err) as Error) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

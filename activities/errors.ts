@@ -7,18 +7,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
+import { errorChain as chain, sqlState, withoutQueryParameters } from '../db/errors.js';
 import { sanitiseText, stepFailureTypes, type StepFailureType } from '../workflows/shared/step-failures.js';
-
-/** The error's chain: itself and its causes (drizzle wraps the driver's error as `cause`). */
-function* chain(err: unknown): Generator<unknown> {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) yield e;
-}
-
-/** The SQLSTATE a PostgreSQL error carries: five characters, its class the first two. */
-function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
 
 /** The non-retryable type of `err`, or undefined when retrying may help. */
 export function permanentType(err: unknown): StepFailureType | undefined {
@@ -37,7 +27,8 @@ export function permanentType(err: unknown): StepFailureType | undefined {
 export function classifyActivityError(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   const type = permanentType(err);
-  if (!type) return err;
+  // Retried as it was, but without the query's parameters (the failure is kept by Temporal).
+  if (!type) return withoutQueryParameters(err);
   const causes = [...chain(err)];
   const driver = causes[causes.length - 1];
   const state = causes.map(sqlState).find(Boolean);

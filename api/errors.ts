@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pgError } from '../db/errors.js';
 
 /** A problem the caller can act on, with its HTTP status and a stable code. */
 export class HttpProblem extends Error {
@@ -64,12 +65,6 @@ export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' |
   return undefined;
 }
 
-interface PgError {
-  code?: string;
-  detail?: string;
-  constraint?: string;
-}
-
 /** A route's path pattern (`/v1/properties/:propertyId`) as a regular expression over concrete paths. */
 function pathPattern(url: string): RegExp {
   const source = url
@@ -125,11 +120,11 @@ export function installErrorHandler(app: FastifyInstance): void {
         .header('retry-after', String(retryAfterSeconds))
         .send({ error: 'unavailable', message: `${down} is unavailable; retry in a few seconds` });
     }
-    const pgErr = err as unknown as PgError;
-    if (pgErr.code === '23505') {
+    const pgErr = pgError(err);
+    if (pgErr?.code === '23505') {
       return reply.status(409).send({ error: 'conflict', message: `already exists (${pgErr.detail ?? pgErr.constraint ?? 'unique key'})` });
     }
-    if (pgErr.code === '23503') {
+    if (pgErr?.code === '23503') {
       return reply.status(409).send({ error: 'conflict', message: `refers to a record that does not exist (${pgErr.constraint ?? 'foreign key'})` });
     }
     if (isResponseSerializationError(err)) {

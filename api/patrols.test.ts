@@ -53,6 +53,16 @@ describe('patrols through the API', () => {
     expect(off.json().checkpoints).toHaveLength(3);
     const patched = await t.app.inject({ method: 'PATCH', url: `/v1/patrol-routes/${route.id}`, headers: await t.as('manager.zhou'), payload: { ordered: true } });
     expect(patched.json()).toMatchObject({ ordered: true, revision: 2 });
+    // Another route's name, or another checkpoint's tag: refused by name, and nothing changes.
+    const other = (await post('/patrol-routes', 'manager.zhou', night('R1-other'))).json();
+    const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/patrol-routes/${other.id}`, headers: await t.as('manager.zhou'), payload: { name: 'R1', ordered: true } });
+    expect(renamed.statusCode).toBe(409);
+    expect(renamed.json().message).toContain('already has a patrol route named R1');
+    expect((await get(`/patrol-routes/${other.id}`)).json()).toMatchObject({ name: 'R1-other', revision: 1 });
+    const first = route.checkpoints[0];
+    const retagged = await t.app.inject({ method: 'PATCH', url: `/v1/patrol-routes/${route.id}/checkpoints/${first.id}`, headers: await t.as('manager.zhou'), payload: { tagCode: 'R1-POOL' } });
+    expect(retagged.statusCode).toBe(400);
+    expect(fields(retagged)).toEqual(['body.tagCode']);
     expect((await get('/patrol-routes?propertyId=harbour-view')).json().items.map((r: Json) => r.name)).toContain('R1');
   });
 

@@ -28,6 +28,7 @@ import {
   type ScheduleRow,
 } from '../../db/patrols.js';
 import { getProperty } from '../../db/reference.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { monthBounds } from '../../domain/maintenance-schedule.js';
 import { propertyAdminRoles } from '../../domain/roles.js';
 import type { patrolRoundWorkflow } from '../../workflows/patrol-round.js';
@@ -225,9 +226,12 @@ export const patrolRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.patch('/patrol-routes/:id', { schema: { tags, summary: 'Change a route (rounds started from now on use it); retire it', params: routeParams, body: changeRouteBody, response: { 200: routeSchema, ...commonErrors } } }, async (req) => {
-    await routeFor(req, req.params.id);
+    const route = await routeFor(req, req.params.id);
     requireRole(req, plannerRoles, 'change patrol routes');
-    await changeRoute(db, req.params.id, req.body, actorOf(req));
+    await changeRoute(db, route.id, req.body, actorOf(req)).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw conflict(`${route.propertyId} already has a patrol route named ${req.body.name}`);
+      throw err;
+    });
     return presentRoute(await routeFor(req, req.params.id));
   });
 
@@ -245,7 +249,7 @@ export const patrolRoutes: FastifyPluginAsyncZod = async (app) => {
       const route = await routeFor(req, req.params.id);
       requireRole(req, plannerRoles, 'change patrol routes');
       const changed = await changeCheckpoint(db, route, req.params.checkpointId, req.body, actorOf(req)).catch((err: unknown) => {
-        if ((err as { code?: string }).code === '23505') throw badRequest('body.tagCode', `is already a tag of route ${route.name}`);
+        if (isUniqueViolation(err)) throw badRequest('body.tagCode', `is already a tag of route ${route.name}`);
         throw err;
       });
       if (!changed) throw notFound(`checkpoint ${req.params.checkpointId} of route ${route.name}`);

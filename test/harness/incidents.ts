@@ -4,7 +4,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { currentPlanSnapshot } from '../../db/emergency.js';
 import type { Db } from '../../db/index.js';
 import { listBuildings } from '../../db/reference.js';
-import type { IncidentType, ResponseRole } from '../../domain/emergency.js';
+import { parseIsoDuration } from '../../domain/durations.js';
+import type { IncidentType, PlanContent, ResponseRole } from '../../domain/emergency.js';
 import { acknowledgeUpdate, completeStepUpdate, incidentQuery, incidentWorkflowId, skipStepUpdate, type IncidentInput, type IncidentState } from '../../workflows/incident.contract.js';
 import { eventually, stepThenRead } from './processes.js';
 import { actor } from './work-orders.js';
@@ -43,6 +44,20 @@ export async function declareIncident(
     plan,
   };
   return client.workflow.start('incidentWorkflow', { workflowId: incidentWorkflowId(incidentId), taskQueue, args: [input] });
+}
+
+/** A plan's content with every minute a second (PT30M becomes PT30S), for tests on the real dev server. */
+export function minutesAsSeconds(c: PlanContent): PlanContent {
+  const scaled = (d: string) => `PT${parseIsoDuration(d) / 60_000}S`;
+  return {
+    ...c,
+    roles: c.roles.map((r) => ({ ...r, ackWithin: scaled(r.ackWithin) })),
+    steps: c.steps.map((st) => ({ ...st, deadline: scaled(st.deadline) })),
+    escalateEvery: scaled(c.escalateEvery),
+    updateEvery: scaled(c.updateEvery),
+    reviewWithin: scaled(c.reviewWithin),
+    drillTarget: scaled(c.drillTarget),
+  };
 }
 
 /** Poll the incident's state until `predicate` holds. */
