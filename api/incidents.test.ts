@@ -4,7 +4,7 @@ import type { TestApp } from '../test/harness/api.js';
 import type { TestDatabase } from '../test/harness/db.js';
 import { buildingId } from '../test/harness/incidents.js';
 import { processApiStack } from '../test/harness/process-api.js';
-import { eventually } from '../test/harness/processes.js';
+import { eventually, saveFixture } from '../test/harness/processes.js';
 
 const stack = processApiStack();
 let env: TestWorkflowEnvironment;
@@ -96,5 +96,47 @@ describe('the incident list and statistics', () => {
     // Activation finishes a moment after the declaration answers: within a second of the four minutes.
     expect(entrapment.mttaMs).toBeGreaterThan(4 * 60_000 - 1_000);
     expect(entrapment.mttaMs).toBeLessThan(5 * 60_000);
+  });
+});
+
+// Last in the file: a child that completes leaves the time-skipping server's sleeps hanging (sdk-typescript#1101).
+describe('a repair order started from an incident', () => {
+  it('runs as a child at the affected building, is listed with its status, tells the commander when it ends, and refuses a bad body by name', async () => {
+    const building1 = await buildingId(database.db, 'Building 1');
+    const id = (await declare({ propertyId: 'harbour-view', incidentType: 'power_cut', buildingIds: [building1], description: 'panel in the B1 switch room tripped and smells burnt' })).json<Json>().id as string;
+    const read = async () => (await t.app.inject({ method: 'GET', url: `/v1/incidents/${id}`, headers: await t.as('dispatcher.zhang') })).json<Json>();
+    await eventually(read, (s) => s.status === 'activated', 'the incident activated');
+    const url = `/v1/incidents/${id}/work-orders`;
+    const bad = await t.app.inject({ method: 'POST', url, headers: await t.as('tech.chen'), payload: { category: 'teleporter', description: 'replace the panel' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<Json>().fields.map((f: Json) => f.field)).toEqual(['body.category']);
+    expect((await read()).workOrders).toEqual([]);
+    const order = { category: 'electricity', priority: 'urgent', description: 'replace the burnt main breaker' };
+    const headers = { ...(await t.as('tech.chen')), 'idempotency-key': `repair-${id}` };
+    const started = await t.app.inject({ method: 'POST', url, headers, payload: order });
+    expect(started.statusCode).toBe(201);
+    const orderId = String(started.headers.location).split('/').pop()!;
+    expect(started.json<Json>().workOrders).toMatchObject([{ orderId, category: 'electricity', status: 'open', finishedAt: null, startedBy: { name: expect.any(String) } }]);
+    const again = await t.app.inject({ method: 'POST', url, headers, payload: order });
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.json<Json>().workOrders.length]).toEqual([200, 'true', 1]);
+    const wo = (await t.app.inject({ method: 'GET', url: `/v1/work-orders/${orderId}`, headers: await t.as('dispatcher.zhang') })).json<Json>();
+    expect(wo).toMatchObject({ channel: 'incident', priority: 'urgent', location: { commonArea: 'Building 1' } });
+    expect(wo.description).toBe(`replace the burnt main breaker (incident ${id})`);
+
+    const cancelled = await t.app.inject({ method: 'POST', url: `/v1/work-orders/${orderId}/cancel`, headers: await t.as('dispatcher.zhang'), payload: { reason: 'the power company replaced the breaker' } });
+    expect(cancelled.statusCode).toBe(200);
+    const after = await eventually(read, (s) => s.workOrders[0]?.status === 'cancelled', 'the end of the repair recorded on the incident');
+    expect(after.workOrders[0].finishedAt).not.toBeNull();
+    expect(after.timeline.map((e: Json) => e.action)).toEqual(expect.arrayContaining(['work-order.started', 'work-order.finished']));
+    const commander = after.pages.find((p: Json) => p.role === 'commander').paged.id;
+    const told = await eventually(
+      async () => (await database.pool.query<{ recipient_id: string }>("SELECT recipient_id FROM outbox WHERE subject LIKE $1 AND template = 'incident.work-order-finished'", [`incident:${id}#%`])).rows,
+      (r) => r.length > 0,
+      'the commander told',
+    );
+    expect(told.map((r) => r.recipient_id)).toEqual([commander]);
+    await saveFixture(env.client.workflow.getHandle(`incident:${id}`), 'incident', 'repair-order-cancelled');
+    // The incident's own steps are unaffected: it can still be cancelled, and the order stays as it ended.
+    expect((await act(id, 'cancel', 'manager.zhou', { reason: 'test over' })).statusCode).toBe(200);
   });
 });

@@ -105,6 +105,13 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
     }
   };
 
+  /** Row, live state and contact of a process that has not ended (409 once it has). */
+  const readOpen = async (req: FastifyRequest, id: string) => {
+    const found = await read(req, id);
+    ensureOpen(id, found.row);
+    return found;
+  };
+
   /** Take a staff step as a workflow update (the validator's verdict becomes 400/403/409), then read the process back. */
   const step = async <Args>(req: FastifyRequest, id: string, update: UpdateDefinition<StepOutcome, [Args]>, args: Args) => {
     ensureOpen(id, await rowFor(req, id));
@@ -163,7 +170,7 @@ export function processResource<W extends ProcessWorkflow, State extends { prope
     },
   });
 
-  return { readState, rowFor, propertyOf, read, ensureOpen, step, create, shownAs };
+  return { readState, rowFor, propertyOf, read, readOpen, ensureOpen, step, create, shownAs };
 }
 
 /**

@@ -29,12 +29,11 @@ import {
   type ComplaintLive,
   type ComplaintState,
   type ComplaintStatus,
-  type ComplaintWorkOrder,
   type EscalateArgs,
 } from './complaint.contract.js';
 import { createProcess, databaseActivity, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
-import { startRepairOrder } from './shared/repair-orders.js';
-import { blockedStep, invalidArgument, reportIdentity, requireScore, requireText, systemActor, type NotifyTarget, type RevisitArgs } from './shared/steps.js';
+import { repairOrderStep } from './shared/repair-orders.js';
+import { blockedStep, invalidArgument, reportIdentity, requireScore, requireText, type NotifyTarget, type RevisitArgs } from './shared/steps.js';
 import type { SlaClockView } from './sla/clocks.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -208,38 +207,18 @@ function respondStep(c: Complaint): void {
   });
 }
 
-/** A repair order started as a child; listed before the start completes, so a resolve arriving meanwhile already sees it open. */
+/** A repair order started as a child; a withdrawn or closed complaint never stops a repair in progress. */
 function addWorkOrderStep(c: Complaint): void {
   const { state, p } = c;
-  const known = (orderId: string) => state.workOrders.some((o) => o.orderId === orderId);
-  p.step(addWorkOrderUpdate, 'addWorkOrder', {
-    // A retried request for an order already started changes nothing.
-    alreadyApplied: ({ order }) => known(order.orderId),
-    validate: ({ order }) => {
-      if (order.propertyId !== state.propertyId) throw invalidArgument('propertyId', `must be the complaint's property ${state.propertyId}`);
-    },
-    run: async ({ actor, order }) => {
-      // A withdrawn or closed complaint never stops a repair in progress.
-      const { link, child } = await startRepairOrder(state.workOrders, order, actor, { status: state.status, action: 'addWorkOrder' });
-      void child.result().then(
-        (result) => childFinished(c, link, result.status),
-        () => childFinished(c, link, 'failed'),
-      );
-      await p.record('work-order.started', actor, { detail: { orderId: order.orderId, category: order.category, priority: order.priority, description: order.description } });
-    },
+  repairOrderStep(p, addWorkOrderUpdate, 'addWorkOrder', {
+    links: state.workOrders,
+    owner: { propertyId: state.propertyId, noun: 'complaint' },
+    status: () => state.status,
+    // Its handler may now resolve.
+    finished: (order) => ({ targets: handlerTargets(state), template: 'complaint.work-order-finished', payload: c.payload({ orderId: order.orderId, status: order.status }) }),
+    background: c.childSteps,
+    waitForChildren: false,
   });
-}
-
-/** A child repair order finished: record it on the complaint (its handler may now resolve). */
-function childFinished(c: Complaint, order: ComplaintWorkOrder, status: ComplaintWorkOrder['status']): void {
-  order.status = status;
-  order.finishedAt = Date.now();
-  c.childSteps.push(
-    c.p.record('work-order.finished', systemActor, {
-      detail: { orderId: order.orderId, status },
-      notify: { targets: handlerTargets(c.state), template: 'complaint.work-order-finished', payload: c.payload({ orderId: order.orderId, status }) },
-    }),
-  );
 }
 
 /** 409 while a repair order started from the complaint is still open. */

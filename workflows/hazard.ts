@@ -21,11 +21,10 @@ import {
   type HazardInput,
   type HazardState,
   type HazardStatus,
-  type HazardWorkOrder,
 } from './hazard.contract.js';
 import { createProcess, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
-import { startRepairOrder } from './shared/repair-orders.js';
-import { blockedStep, invalidArgument, requireText, systemActor, type NotifyTarget } from './shared/steps.js';
+import { repairOrderStep } from './shared/repair-orders.js';
+import { blockedStep, invalidArgument, requireText, type NotifyTarget } from './shared/steps.js';
 
 /** Every step of a hazard: where it may start, where it leads, who may take it. */
 export const hazardTransitions = {
@@ -219,32 +218,16 @@ function reinspectStep(h: Hazard): void {
   });
 }
 
-/** A repair order as a child (abandoned on close: a repair in progress carries on); recorded when it finishes. */
+/** A repair order as a child (abandoned on close: a repair in progress carries on); the hazard ends only after each has finished. */
 function workOrderStep(h: Hazard): void {
   const { state, p } = h;
-  p.step(hazardWorkOrderUpdate, 'addWorkOrder', {
-    alreadyApplied: ({ order }) => state.workOrders.some((o) => o.orderId === order.orderId),
-    validate: ({ order }) => {
-      if (order.propertyId !== state.propertyId) throw invalidArgument('propertyId', `must be the hazard's property ${state.propertyId}`);
-    },
-    run: async ({ actor, order }) => {
-      const { link, child } = await startRepairOrder(state.workOrders, order, actor, { status: state.status, action: 'addWorkOrder' });
-      await p.record('work-order.started', actor, { detail: { orderId: order.orderId, category: order.category, priority: order.priority } });
-      h.childSteps.push(
-        child.result().then(
-          (result) => finished(h, link, result.status),
-          () => finished(h, link, 'failed'),
-        ),
-      );
-    },
-  });
-}
-
-async function finished(h: Hazard, link: HazardWorkOrder, status: HazardWorkOrder['status']): Promise<void> {
-  link.status = status;
-  await h.p.record('work-order.finished', systemActor, {
-    detail: { orderId: link.orderId, status },
-    notify: { targets: rectifierTargets(h.state), template: 'hazard.work-order-finished', payload: h.payload({ orderId: link.orderId, status }) },
+  repairOrderStep(p, hazardWorkOrderUpdate, 'addWorkOrder', {
+    links: state.workOrders,
+    owner: { propertyId: state.propertyId, noun: 'hazard' },
+    status: () => state.status,
+    finished: (link) => ({ targets: rectifierTargets(state), template: 'hazard.work-order-finished', payload: h.payload({ orderId: link.orderId, status: link.status }) }),
+    background: h.childSteps,
+    waitForChildren: true,
   });
 }
 

@@ -8,6 +8,7 @@ import type { IncidentKind, IncidentSeverity, IncidentType, PlanSnapshot, Respon
 import type { Actor, Role } from '../domain/roles.js';
 import type { SlaClockView } from './sla/clocks.js';
 import type { Assignee, StepOutcome, TimelineEntry } from './shared/steps.js';
+import type { RepairOrderArgs, RepairOrderLink } from './shared/repair-orders.js';
 
 export const incidentStatuses = ['reported', 'activated', 'acknowledged', 'responding', 'stabilised', 'resolved', 'reviewing', 'closed', 'cancelled'] as const;
 /** Where an incident stands; `closed` (after the review) and `cancelled` (a false alarm) are final. */
@@ -144,6 +145,8 @@ export interface IncidentState extends Omit<IncidentInput, 'createdBy'> {
   broadcasts: number;
   review?: IncidentReview;
   actions: IncidentAction[];
+  /** Repair orders started from the incident (child workflows that outlive it if need be). */
+  repairOrders: RepairOrderLink[];
   drill?: DrillResult;
   deadlines: SlaClockView[];
   timeline: TimelineEntry[];
@@ -208,6 +211,8 @@ export const stabiliseUpdate = defineUpdate<StepOutcome, [NoteArgs]>('stabilise'
 export const resolveIncidentUpdate = defineUpdate<StepOutcome, [NoteArgs]>('resolve');
 /** The post-incident review, with its improvement actions (each a child workflow). */
 export const reviewUpdate = defineUpdate<StepOutcome, [ReviewArgs]>('review');
+/** Start a repair order as a child workflow (a burst riser, a burnt-out panel); the incident may close while it runs. */
+export const incidentRepairOrderUpdate = defineUpdate<StepOutcome, [RepairOrderArgs]>('addWorkOrder');
 /** Close once every improvement action is verified or dropped. */
 export const closeIncidentUpdate = defineUpdate<StepOutcome, [NoteArgs]>('close');
 /** A false alarm: cancelled with a reason; owners are told. */
@@ -222,5 +227,5 @@ export const responderRoles: readonly Role[] = ['front_desk', 'concierge', 'disp
 
 /** An incident as it stands when declared at `now`, before its first step. */
 export function newIncidentState(input: IncidentInput, now: number): IncidentState {
-  return { ...input, status: 'reported', createdAt: now, pages: [], upline: { managers: [], directors: [] }, escalationsFired: 0, steps: [], broadcasts: 0, actions: [], deadlines: [], timeline: [], seq: 0 };
+  return { ...input, status: 'reported', createdAt: now, pages: [], upline: { managers: [], directors: [] }, escalationsFired: 0, steps: [], broadcasts: 0, actions: [], repairOrders: [], deadlines: [], timeline: [], seq: 0 };
 }

@@ -25,6 +25,7 @@ import {
   closeIncidentUpdate,
   completeStepUpdate,
   finalIncidentStatuses,
+  incidentRepairOrderUpdate,
   incidentLeadRoles,
   incidentQuery,
   newIncidentState,
@@ -45,6 +46,7 @@ import {
   type PageLevel,
 } from './incident.contract.js';
 import { createProcess, databaseActivity, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
+import { repairOrderStep } from './shared/repair-orders.js';
 import { blockedStep, invalidArgument, notAllowed, requireText, systemActor, type Assignee, type NotifyTarget, type StepNotification } from './shared/steps.js';
 import type { EscalationStep } from './sla/clocks.js';
 
@@ -75,6 +77,7 @@ export const incidentTransitions = {
   review: { from: ['resolved'], to: ['reviewing'], roles: incidentLeadRoles },
   close: { from: ['reviewing'], to: ['closed'], roles: incidentLeadRoles },
   cancel: { from: open, to: ['cancelled'], roles: incidentLeadRoles },
+  addWorkOrder: { from: [...live, 'resolved', 'reviewing'], roles: responderRoles },
 } as const satisfies TransitionTable<IncidentStatus, string>;
 type Action = keyof typeof incidentTransitions;
 
@@ -93,7 +96,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<{ incident
   const i = incident(input);
   const { state, p } = i;
   p.snapshot(incidentQuery, (deadlines) => ({ ...state, deadlines }));
-  for (const register of [startDrillStep, acknowledgeStep, planSteps, broadcastStep, severityStep, stabiliseStep, resolveStep, reviewStep, closeStep, cancelStep]) register(i);
+  for (const register of [startDrillStep, acknowledgeStep, planSteps, broadcastStep, severityStep, stabiliseStep, resolveStep, reviewStep, closeStep, cancelStep, repairStep]) register(i);
 
   const { scheduled } = input;
   if (scheduled && !scheduled.outcome) state.upline = await upline(state.propertyId);
@@ -584,6 +587,19 @@ function closeStep(i: Incident): void {
         },
         ...(note ? { detail: { note } } : {}),
       }),
+  });
+}
+
+/** A repair order as a child; the incident may close while it runs (a repair in progress carries on). The commander hears when it ends. */
+function repairStep(i: Incident): void {
+  const { state, p } = i;
+  repairOrderStep(p, incidentRepairOrderUpdate, 'addWorkOrder', {
+    links: state.repairOrders,
+    owner: { propertyId: state.propertyId, noun: state.kind },
+    status: () => state.status,
+    finished: (link) => ({ targets: staffTargets(holder(state, 'commander')), template: 'incident.work-order-finished', payload: i.payload({ orderId: link.orderId, status: link.status }) }),
+    background: i.children,
+    waitForChildren: false,
   });
 }
 

@@ -19,8 +19,10 @@ export const openWorkOrderStatuses: readonly WorkOrderStatus[] = ['received', 'd
 export const workOrderPriorities = ['normal', 'urgent', 'emergency'] as const;
 export type WorkOrderPriority = (typeof workOrderPriorities)[number];
 
+/** How a repair is reported to the front desk. */
 export const workOrderChannels = ['phone', 'email', 'walk_in', 'app', 'concierge', 'patrol'] as const;
-export type WorkOrderChannel = (typeof workOrderChannels)[number];
+/** How a repair order came: reported, or started from an incident's response. */
+export type WorkOrderChannel = (typeof workOrderChannels)[number] | 'incident';
 
 /** The SLA clocks of a work order. */
 export type WorkOrderClock = 'respond' | 'arrive' | 'complete' | 'revisit';

@@ -6,11 +6,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateComplaintId, complaintStats, getComplaintRow, listComplaints, toComplaintPolicySnapshot, type ComplaintRow } from '../../db/complaints.js';
-import { saveContact, type Contact } from '../../db/contacts.js';
-import { getComplaintPolicy, getSlaPolicy, listStaff } from '../../db/reference.js';
-import { allocateWorkOrderId, getWorkOrderRows, type WorkOrderRow } from '../../db/work-orders.js';
+import type { Contact } from '../../db/contacts.js';
+import { getComplaintPolicy, listStaff } from '../../db/reference.js';
+import { getWorkOrderRows, type WorkOrderRow } from '../../db/work-orders.js';
 import { departmentCodes, type DepartmentCode } from '../../domain/categories.js';
-import { toPolicySnapshot } from '../../domain/sla-policy.js';
 import type { complaintWorkflow } from '../../workflows/complaint.js';
 import {
   addWorkOrderUpdate,
@@ -36,14 +35,14 @@ import {
   withdrawUpdate,
   type ComplaintState,
 } from '../../workflows/complaint.contract.js';
-import { workOrderChannels, workOrderWorkflowId, type WorkOrderChannel, type WorkOrderInput } from '../../workflows/work-order.contract.js';
+import { workOrderChannels, type WorkOrderChannel } from '../../workflows/work-order.contract.js';
 import { actorOf, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace, statsPeriod } from '../process-calls.js';
-import { claimId, processResource, stepRouteSchemas } from '../process-resource.js';
+import { repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
+import { processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
-  addWorkOrderBody,
   assignBody,
   closeBody,
   complaint,
@@ -278,46 +277,16 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/complaints/:id/work-orders',
-    {
-      schema: {
-        tags: ['complaints'],
-        summary: 'Start a repair order for the complaint (a child workflow); the complaint cannot be resolved while it is open',
-        params: complaintParams,
-        headers: idempotencyHeaders,
-        body: addWorkOrderBody,
-        response: { 200: complaint, 201: complaint, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    repairOrderRouteSchema('complaints', 'Start a repair order for the complaint (a child workflow); the complaint cannot be resolved while it is open', complaintParams, complaint),
     async (req, reply) => {
       const id = req.params.id;
-      const { row, state, contact } = await complaints.read(req, id);
-      complaints.ensureOpen(id, row);
-      const body = req.body;
-      const place = await processPlace(db, req, { propertyId: state.propertyId, ...body.location }, getSlaPolicy(db, state.propertyId, body.category));
-      const { property, policy } = place;
-      if (!policy) throw conflict(`property ${state.propertyId} has no SLA policy for ${body.category}: set one with PUT /v1/properties/${state.propertyId}/sla-policies/${body.category}`);
-      const location = body.location ? place.location : state.location;
-      const { id: orderId, replayed } = await claimId(req, 'complaint-work-order', { id, ...body }, () => allocateWorkOrderId(db, property.timezone));
-      // The repair's reporter is the complainant: their contact is copied under the order before it starts.
-      if (contact) await saveContact(db, workOrderWorkflowId(orderId), state.propertyId, { name: contact.name, ...(contact.phone ? { phone: contact.phone } : {}) });
-      const order: WorkOrderInput = {
-        orderId,
-        propertyId: state.propertyId,
-        location,
-        category: body.category,
-        priority: body.priority,
-        channel: workOrderChannel(state.channel),
-        description: `${body.description} (complaint ${id})`,
-        photos: body.photos,
-        createdBy: actorOf(req),
-        policy: toPolicySnapshot(policy),
-      };
-      const updated = await step(req, id, addWorkOrderUpdate, { actor: actorOf(req), order });
-      return reply
-        .status(replayed ? 200 : 201)
-        .header('location', `/v1/work-orders/${orderId}`)
-        .header('idempotent-replayed', String(replayed))
-        .send(updated);
+      const { state, contact } = await complaints.readOpen(req, id);
+      return startRepairOrderFrom(req, reply, req.body, {
+        state,
+        // The repair's reporter is the complainant: their contact is copied under the order before it starts.
+        parent: () => ({ scope: 'complaint-work-order', label: `complaint ${id}`, id, propertyId: state.propertyId, location: state.location, channel: workOrderChannel(state.channel), contact: contact ?? { name: `Complaint ${id}` } }),
+        step: (order) => step(req, id, addWorkOrderUpdate, { actor: actorOf(req), order }),
+      });
     },
   );
 

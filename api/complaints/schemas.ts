@@ -1,8 +1,7 @@
 /** Request and response schemas for complaints (投诉). */
 import { z } from 'zod';
-import { departmentCodes, workOrderCategories } from '../../domain/categories.js';
+import { departmentCodes } from '../../domain/categories.js';
 import { complaintCategories, complaintChannels, complaintPriorities, complaintStatuses } from '../../workflows/complaint.contract.js';
-import { workOrderPriorities } from '../../workflows/work-order.contract.js';
 import { isoDay, isoInstant, phone, propertyId, yearRange } from '../common.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, reportSummaryShape, timelineSchema } from '../process-views.js';
 import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
@@ -10,8 +9,8 @@ import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuer
 export { idempotencyHeaders };
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-// The same rules as for repair orders: a unit or a common area; photos as links.
-const { location, photos } = createWorkOrderBody.shape;
+// The same rules as for repair orders: a unit or a common area.
+const { location } = createWorkOrderBody.shape;
 const { overdue, limit, cursor } = workOrderListQuery.shape;
 
 export const createComplaintBody = z
@@ -37,15 +36,6 @@ export const assignBody = z
   })
   .strict();
 export const respondBody = z.object({ message: text(2000).meta({ description: 'the first answer, sent to the complainant' }) }).strict();
-export const addWorkOrderBody = z
-  .object({
-    category: z.enum(workOrderCategories),
-    description: text(4000),
-    priority: z.enum(workOrderPriorities).default('normal'),
-    location: location.optional().meta({ description: "defaults to the complaint's location" }),
-    photos,
-  })
-  .strict();
 export const resolveBody = z
   .object({
     resolution: text(4000),

@@ -5,14 +5,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { saveContact } from '../../db/contacts.js';
 import { getRoundRow } from '../../db/patrols.js';
 import { parseRoundWorkflowId, patrolRoundQuery } from '../../workflows/patrol-round.contract.js';
 import { getTaskRow } from '../../db/maintenance-tasks.js';
 import { allocateHazardId, getHazardRow, listHazards, toHazardPolicySnapshot, type HazardRow } from '../../db/hazards.js';
-import { getHazardPolicy, getSlaPolicy, listStaff } from '../../db/reference.js';
-import { allocateWorkOrderId } from '../../db/work-orders.js';
-import { toPolicySnapshot } from '../../domain/sla-policy.js';
+import { getHazardPolicy, listStaff } from '../../db/reference.js';
 import type { hazardWorkflow } from '../../workflows/hazard.js';
 import {
   assignHazardUpdate,
@@ -30,13 +27,13 @@ import {
   type HazardSource,
   type HazardState,
 } from '../../workflows/hazard.contract.js';
-import { workOrderWorkflowId } from '../../workflows/work-order.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace, withinDeadline } from '../process-calls.js';
-import { claimId, processResource, stepRouteSchemas } from '../process-resource.js';
+import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
+import { processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
-import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, idempotencyHeaders, rectifiedBody, reinspectBody, workOrderBody } from './schemas.js';
+import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, idempotencyHeaders, rectifiedBody, reinspectBody } from './schemas.js';
 
 /** The workflow's state in the API's shape. */
 function present(state: HazardState): z.infer<typeof hazard> {
@@ -58,7 +55,7 @@ function present(state: HazardState): z.infer<typeof hazard> {
     rectifications: state.rectifications.map((r) => ({ ...r, at: iso(r.at) })),
     reinspections: state.reinspections.map((r) => ({ ...r, at: iso(r.at) })),
     failedReinspections: state.failedReinspections,
-    workOrders: state.workOrders.map((o) => ({ orderId: o.orderId, category: o.category, startedAt: iso(o.startedAt), startedBy: o.startedBy, status: o.status })),
+    workOrders: presentRepairOrderLinks(state.workOrders),
     createdBy: state.createdBy,
     createdAt: iso(state.createdAt),
     closedAt: isoOrNull(state.closedAt),
@@ -207,42 +204,15 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/hazards/:id/work-orders',
-    {
-      schema: {
-        tags: ['hazards'],
-        summary: 'Start a repair order for the hazard (a child workflow); the hazard cannot be reported rectified while it is open',
-        params: hazardParams,
-        headers: idempotencyHeaders,
-        body: workOrderBody,
-        response: { 200: hazard, 201: hazard, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    repairOrderRouteSchema('hazards', 'Start a repair order for the hazard (a child workflow); the hazard cannot be reported rectified while it is open', hazardParams, hazard),
     async (req, reply) => {
       const id = req.params.id;
-      const { row, state } = await hazards.read(req, id);
-      hazards.ensureOpen(id, row);
-      const body = req.body;
-      const [policy, property] = await Promise.all([getSlaPolicy(db, state.propertyId, body.category), processPlace(db, req, { propertyId: state.propertyId }, Promise.resolve(undefined))]);
-      if (!policy) throw conflict(`property ${state.propertyId} has no SLA policy for ${body.category}: set one with PUT /v1/properties/${state.propertyId}/sla-policies/${body.category}`);
-      const { id: orderId, replayed } = await claimId(req, 'hazard-work-order', { id, ...body }, () => allocateWorkOrderId(db, property.property.timezone));
-      // The repair's reporter is the hazard: a name for its messages, no personal data.
-      await saveContact(db, workOrderWorkflowId(orderId), state.propertyId, { name: `Hazard ${id}` });
-      const updated = await step(req, id, hazardWorkOrderUpdate, {
-        actor: actorOf(req),
-        order: {
-          orderId,
-          propertyId: state.propertyId,
-          location: state.location,
-          category: body.category,
-          priority: body.priority,
-          channel: 'patrol',
-          description: `${body.description} (hazard ${id})`,
-          photos: body.photos,
-          createdBy: actorOf(req),
-          policy: toPolicySnapshot(policy),
-        },
+      return startRepairOrderFrom(req, reply, req.body, {
+        state: (await hazards.readOpen(req, id)).state,
+        // The repair's reporter is the hazard: a name for its messages, no personal data.
+        parent: (state) => ({ scope: 'hazard-work-order', label: `hazard ${id}`, id, propertyId: state.propertyId, location: state.location, channel: 'patrol', contact: { name: `Hazard ${id}` } }),
+        step: (order) => step(req, id, hazardWorkOrderUpdate, { actor: actorOf(req), order }),
       });
-      return reply.status(replayed ? 200 : 201).header('location', `/v1/work-orders/${orderId}`).header('idempotent-replayed', String(replayed)).send(updated);
     },
   );
 };

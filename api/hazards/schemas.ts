@@ -1,10 +1,9 @@
 /** Request and response schemas for hazards (安全隐患). */
 import { z } from 'zod';
-import { workOrderCategories } from '../../domain/categories.js';
 import { hazardSeverities, hazardStatuses } from '../../workflows/hazard.contract.js';
-import { workOrderPriorities } from '../../workflows/work-order.contract.js';
 import { propertyId } from '../common.js';
 import { actorSchema, csv, cursorQuery, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
+import { repairOrderLinkSchema } from '../repair-orders.js';
 import { createWorkOrderBody, idempotencyHeaders } from '../work-orders/schemas.js';
 
 export { idempotencyHeaders };
@@ -56,14 +55,6 @@ export const reinspectBody = z
   .object({ passed: z.boolean(), note: text(2000).optional() })
   .strict()
   .refine((b) => b.passed || b.note, { message: 'must say what is still wrong', path: ['note'] });
-export const workOrderBody = z
-  .object({
-    category: z.enum(workOrderCategories),
-    description: text(4000),
-    priority: z.enum(workOrderPriorities).default('normal'),
-    photos,
-  })
-  .strict();
 
 const person = z.object({ id: z.string(), name: z.string() });
 
@@ -112,7 +103,7 @@ export const hazard = z
     rectifications: z.array(z.object({ at: isoSchema, by: actorSchema, note: z.string(), photos: z.array(z.string()) })),
     reinspections: z.array(z.object({ at: isoSchema, by: actorSchema, passed: z.boolean(), note: z.string().optional() })),
     failedReinspections: z.number(),
-    workOrders: z.array(z.object({ orderId: z.string(), category: z.string(), startedAt: isoSchema, startedBy: actorSchema, status: z.string() })),
+    workOrders: z.array(repairOrderLinkSchema),
     createdBy: actorSchema,
     createdAt: isoSchema,
     closedAt: isoSchema.nullable(),

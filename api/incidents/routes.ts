@@ -29,6 +29,7 @@ import {
   completeStepUpdate,
   finalIncidentStatuses,
   incidentQuery,
+  incidentRepairOrderUpdate,
   incidentWorkflowId,
   incidentWorkflowType,
   newIncidentState,
@@ -45,6 +46,7 @@ import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
 import { statsPeriod } from '../process-calls.js';
 import { processResource, stepRouteSchemas } from '../process-resource.js';
+import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { drillOccurrencesDue } from '../../db/drill-schedules.js';
 import {
@@ -126,6 +128,7 @@ function present(s: IncidentState): z.infer<typeof incident> {
         }
       : null,
     actions: s.actions.map((a) => ({ actionId: a.actionId, title: a.title, owner: a.owner, dueAt: iso(a.dueAt), status: a.status, droppedReason: a.droppedReason ?? null })),
+    workOrders: presentRepairOrderLinks(s.repairOrders),
     drill: s.drill ?? null,
     deadlines: presentDeadlines(s.deadlines),
     timeline: presentTimeline(s.timeline),
@@ -342,6 +345,23 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
     });
     return shown.step(req, req.params.id, reviewUpdate, { actor: actorOf(req), summary: req.body.summary, actions: owners });
   });
+  app.post(
+    '/incidents/:id/work-orders',
+    repairOrderRouteSchema('incidents', 'Start a repair order from the incident (a child workflow; it carries on if the incident closes first). Where: the body’s unit or common area, else the affected buildings', incidentParams, incident),
+    async (req, reply) => {
+      const id = req.params.id;
+      return startRepairOrderFrom(req, reply, req.body, {
+        state: (await incidents.readOpen(req, id)).state,
+        parent: async (state) => {
+          const names = (await listBuildings(db, state.propertyId)).filter((b) => state.buildingIds.includes(b.id)).map((b) => b.name);
+          const label = `${state.kind} ${id}`;
+          // The repair's reporter is the incident: a name for its messages, no personal data.
+          return { scope: 'incident-work-order', label, id, propertyId: state.propertyId, location: { commonArea: names.join(', ') || label }, channel: 'incident', contact: { name: `Incident ${id}` } };
+        },
+        step: async (order) => present((await incidents.step(req, id, incidentRepairOrderUpdate, { actor: actorOf(req), order })).state),
+      });
+    },
+  );
   app.post('/incidents/:id/close', stepRoute('Close after the review: every improvement action verified or dropped', noteBody), async (req) =>
     shown.step(req, req.params.id, closeIncidentUpdate, { actor: actorOf(req), ...(req.body.note ? { note: req.body.note } : {}) }),
   );

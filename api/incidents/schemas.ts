@@ -1,5 +1,6 @@
 /** Request and response schemas for incidents and drills (突发事件, 演练) and their improvement actions. */
 import { z } from 'zod';
+import { repairOrderLinkSchema } from '../repair-orders.js';
 import { incidentKinds, incidentSeverities, incidentTypes, responseRoles } from '../../domain/emergency.js';
 import { actionStatuses } from '../../workflows/improvement-action.contract.js';
 import { incidentStatuses, stepStatuses } from '../../workflows/incident.contract.js';
@@ -108,6 +109,7 @@ export const incident = z
       })
       .nullable(),
     actions: z.array(z.object({ actionId: z.string(), title: z.string(), owner: person, dueAt: isoSchema, status: z.string(), droppedReason: z.string().nullable() })),
+    workOrders: z.array(repairOrderLinkSchema).meta({ description: 'repair orders started from the incident; they carry on if it closes first' }),
     drill: z
       .object({
         roles: z.array(z.object({ role: z.string(), ackMs: z.number().nullable(), targetMs: z.number(), met: z.boolean() })),

@@ -1,15 +1,16 @@
 /**
- * Repair orders a process starts as child workflows (a complaint's, a hazard's): started
- * with the abandon policy, so closing the parent never stops a repair in progress, and
- * listed before the start completes, so a step arriving meanwhile already sees it open.
- * Deterministic workflow code.
+ * Repair orders a process starts as child workflows (a complaint's, a hazard's, an
+ * incident's): started with the abandon policy, so closing the parent never stops a repair
+ * in progress, and listed before the start completes, so a step arriving meanwhile already
+ * sees it open. Deterministic workflow code.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Actor } from '../../domain/roles.js';
 import type { workOrderWorkflow } from '../work-order.js';
 import { workOrderWorkflowId, type WorkOrderInput, type WorkOrderStatus } from '../work-order.contract.js';
-import { processErrors } from './steps.js';
+import type { StepHandlers, StepOptions } from './process.js';
+import { invalidArgument, processErrors, systemActor, type StepNotification, type StepOutcome } from './steps.js';
 
 /** A repair order started by a process; `open` until its workflow finishes. */
 export interface RepairOrderLink {
@@ -47,4 +48,64 @@ export async function startRepairOrder(
     });
   });
   return { link, child };
+}
+
+/** What the API sends to start a repair order: the order as it prepared it (number allocated, the property's SLA policy read). */
+export interface RepairOrderArgs {
+  actor: Actor;
+  order: WorkOrderInput;
+}
+
+/** The parts of the process kit the repair-order step uses. */
+interface Kit<A extends string> {
+  step: <Args extends { actor: Actor }>(update: UpdateDefinition<StepOutcome, [Args]>, action: A, h: StepHandlers<Args>) => void;
+  record: (action: string, actor: Actor, opts?: StepOptions) => Promise<unknown>;
+}
+
+/**
+ * The step that starts a repair order as a child of a process, records `work-order.started`,
+ * and `work-order.finished` (telling whom `finished` names) when the child ends. With
+ * `waitForChildren` the process ends only after every order it started has finished and
+ * been recorded; without, it may end with an order still running, and waits only for the
+ * record of a finish that arrived while it ran. A retried request changes nothing.
+ */
+export function repairOrderStep<A extends string>(
+  p: Kit<A>,
+  update: UpdateDefinition<StepOutcome, [RepairOrderArgs]>,
+  action: A,
+  o: {
+    links: RepairOrderLink[];
+    /** The process's property and what it is called, for the refusal of another property's order. */
+    owner: { propertyId: string; noun: string };
+    status: () => string;
+    finished: (link: RepairOrderLink) => StepNotification | undefined;
+    background: Promise<unknown>[];
+    waitForChildren: boolean;
+    validate?: (args: RepairOrderArgs) => void;
+  },
+): void {
+  const finish = (link: RepairOrderLink, status: RepairOrderLink['status']): Promise<unknown> => {
+    link.status = status;
+    link.finishedAt = Date.now();
+    const notify = o.finished(link);
+    const recorded = p.record('work-order.finished', systemActor, { detail: { orderId: link.orderId, status }, ...(notify ? { notify } : {}) });
+    if (!o.waitForChildren) o.background.push(recorded);
+    return recorded;
+  };
+  p.step(update, action, {
+    alreadyApplied: ({ order }) => o.links.some((l) => l.orderId === order.orderId),
+    validate: (args) => {
+      if (args.order.propertyId !== o.owner.propertyId) throw invalidArgument('propertyId', `must be the ${o.owner.noun}'s property ${o.owner.propertyId}`);
+      o.validate?.(args);
+    },
+    run: async ({ actor, order }) => {
+      const { link, child } = await startRepairOrder(o.links, order, actor, { status: o.status(), action });
+      const followed = child.result().then(
+        (result) => finish(link, result.status),
+        () => finish(link, 'failed'),
+      );
+      if (o.waitForChildren) o.background.push(followed);
+      await p.record('work-order.started', actor, { detail: { orderId: order.orderId, category: order.category, priority: order.priority, description: order.description } });
+    },
+  });
 }
