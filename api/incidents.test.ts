@@ -13,6 +13,7 @@ let t: TestApp;
 beforeAll(() => ({ env, database, t } = stack));
 
 type Json = Record<string, any>;
+const fields = (res: { json(): { fields?: { field: string }[] } }) => (res.json().fields ?? []).map((f) => f.field);
 
 async function declare(body: object, username = 'security.zhao', headers: Record<string, string> = {}) {
   return t.app.inject({ method: 'POST', url: '/v1/incidents', headers: { ...(await t.as(username)), ...headers }, payload: body });
@@ -96,6 +97,32 @@ describe('the incident list and statistics', () => {
     // Activation finishes a moment after the declaration answers: within a second of the four minutes.
     expect(entrapment.mttaMs).toBeGreaterThan(4 * 60_000 - 1_000);
     expect(entrapment.mttaMs).toBeLessThan(5 * 60_000);
+  });
+});
+
+describe('a drill schedule', () => {
+  it('is paused and resumed with a reason (the engine records the pause), refused a second pause or a change once retired, each change audited', async () => {
+    const admin = await t.as('manager.zhou');
+    const created = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: { incidentType: 'power_cut', every: 12, unit: 'months', anchor: '2027-06-01T10:00:00+08:00', holdWithin: 'P30D' } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json<Json>().id as string;
+    const status = async (payload: object, username = 'manager.zhou') => t.app.inject({ method: 'POST', url: `/v1/drill-schedules/${id}/status`, headers: await t.as(username), payload });
+    const engineView = () => env.client.workflow.getHandle(`drill-schedule:${id}`).query<{ pauses: { fromMs: number; toMs: number | null; reason: string }[] }>('plan');
+
+    expect(fields(await status({ status: 'sleeping', reason: 'x' }))).toEqual(['body.status']);
+    expect((await status({ status: 'paused', reason: 'the building is being renovated' }, 'security.zhao')).statusCode).toBe(403);
+    const paused = await status({ status: 'paused', reason: 'the building is being renovated' });
+    expect(paused.json<Json>()).toMatchObject({ status: 'paused', statusReason: 'the building is being renovated' });
+    await eventually(engineView, (v) => v.pauses.length === 1 && v.pauses[0]!.toMs === null, 'the pause seen by the engine');
+    const again = await status({ status: 'paused', reason: 'still' });
+    expect([again.statusCode, again.json<Json>().message]).toEqual([409, `drill schedule ${id} is already paused`]);
+    expect((await status({ status: 'active', reason: 'renovation over' })).json<Json>().status).toBe('active');
+    await eventually(engineView, (v) => v.pauses.length === 1 && v.pauses[0]!.toMs !== null, 'the pause closed by the engine');
+    expect((await status({ status: 'retired', reason: 'merged into the fire drills' })).json<Json>().status).toBe('retired');
+    const late = await status({ status: 'active', reason: 'changed my mind' });
+    expect([late.statusCode, late.json<Json>().status]).toEqual([409, 'retired']);
+    const audit = await database.pool.query<{ action: string; reason: string }>('SELECT action, reason FROM audit_log WHERE subject = $1 ORDER BY chain_position', [`drill-schedule:${id}`]);
+    expect(audit.rows.map((r) => r.action)).toEqual(['drill-schedule.created', 'drill-schedule.paused', 'drill-schedule.active', 'drill-schedule.retired']);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
- * Drill schedules in PostgreSQL: create, list, retire, read one as the recurring-plan engine
+ * Drill schedules in PostgreSQL: create, list, pause, resume and retire, read one as the recurring-plan engine
  * runs it, and count the drills they required in a period.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { parseIsoDuration } from '../domain/durations.js';
 import type { IncidentType } from '../domain/emergency.js';
 import type { IntervalUnit } from '../domain/maintenance.js';
@@ -31,15 +31,16 @@ export async function createDrillSchedule(db: Db, propertyId: string, input: New
   });
 }
 
-/** Retire a schedule: no further drill is due. Undefined when it does not exist or is already retired. */
-export async function retireDrillSchedule(db: Db, id: string, reason: string, actor: Actor): Promise<DrillScheduleRow | undefined> {
+/**
+ * Pause, resume or retire a schedule, with its audit row (a pause's occurrences are recorded
+ * skipped by the engine). Undefined when it does not exist, is retired, or is already so.
+ */
+export async function changeDrillScheduleStatus(db: Db, id: string, status: 'active' | 'paused' | 'retired', reason: string, actor: Actor): Promise<DrillScheduleRow | undefined> {
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(drillSchedules)
-      .set({ status: 'retired', statusReason: reason, statusChangedAt: new Date() })
-      .where(and(eq(drillSchedules.id, id), inArray(drillSchedules.status, ['active', 'paused'])))
-      .returning();
-    if (row) await appendAudit(tx, { occurredAt: row.statusChangedAt, propertyId: row.propertyId, subject: `drill-schedule:${row.id}`, action: 'drill-schedule.retired', actor, reason });
+    const [before] = await tx.select().from(drillSchedules).where(eq(drillSchedules.id, id)).for('update');
+    if (!before || before.status === 'retired' || before.status === status) return undefined;
+    const [row] = await tx.update(drillSchedules).set({ status, statusReason: reason, statusChangedAt: new Date() }).where(eq(drillSchedules.id, id)).returning();
+    await appendAudit(tx, { occurredAt: row!.statusChangedAt, propertyId: row!.propertyId, subject: `drill-schedule:${id}`, action: `drill-schedule.${status}`, actor, fromStatus: before.status, toStatus: status, reason });
     return row;
   });
 }

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDrillSchedule, drillOccurrencesDue, drillSeries, listDrillSchedules, retireDrillSchedule } from '../db/drill-schedules.js';
+import { createDrillSchedule, drillOccurrencesDue, drillSeries, listDrillSchedules, changeDrillScheduleStatus } from '../db/drill-schedules.js';
 import { addPlanVersion, incidentStats } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
 import { occurrences } from '../domain/maintenance-schedule.js';
@@ -29,7 +29,7 @@ describe('a six-monthly fire drill schedule', () => {
   it('makes a drill due every six months for two years; each held in its window is timed and scored, the one not held escalates', async () => {
     const admin = await as('manager.zhou');
     // Only this test's schedule counts: the demo's own are retired.
-    for (const seeded of await listDrillSchedules(database.db, 'harbour-view')) await retireDrillSchedule(database.db, seeded.id, 'replaced by the test schedule', admin);
+    for (const seeded of await listDrillSchedules(database.db, 'harbour-view')) await changeDrillScheduleStatus(database.db, seeded.id, 'retired', 'replaced by the test schedule', admin);
     // A short drill plan: the commander acknowledges and sounds the alarm.
     const fire = demoPlanContent('fire');
     await addPlanVersion(database.db, 'harbour-view', 'fire', { ...fire, roles: fire.roles.filter((r) => r.role === 'commander'), steps: [{ key: 'sound-alarm', title: 'Sound the alarm', role: 'commander', deadline: 'PT10M', dependsOn: [], required: true }] }, admin);

@@ -1,12 +1,12 @@
 /**
  * Drill schedules (演练计划) per property: each is a plan of the recurring-plan engine whose
  * occurrence is a drill that waits for staff to start it and escalates if it is not held
- * within its window. Create, list, retire.
+ * within its window. Create, list, pause, resume, retire.
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createDrillSchedule, drillSeries, getDrillSchedule, listDrillSchedules, retireDrillSchedule, type DrillScheduleRow } from '../../db/drill-schedules.js';
+import { changeDrillScheduleStatus, createDrillSchedule, drillSeries, getDrillSchedule, listDrillSchedules, type DrillScheduleRow } from '../../db/drill-schedules.js';
 import { getProperty } from '../../db/reference.js';
 import type { IncidentType } from '../../domain/emergency.js';
 import type { IntervalUnit } from '../../domain/maintenance.js';
@@ -17,7 +17,7 @@ import { actorOf, requirePropertyAccess, requireRole } from '../auth.js';
 import { propertyParams } from '../common.js';
 import { commonErrors, conflict, errorBody, HttpProblem, notFound } from '../errors.js';
 import type { PlanEngine } from '../recurring-plans/engine.js';
-import { createDrillScheduleBody, drillSchedule, drillScheduleParams, retireScheduleBody } from './schemas.js';
+import { createDrillScheduleBody, drillSchedule, drillScheduleParams, retireScheduleBody, scheduleStatusBody } from './schemas.js';
 
 const tags = ['emergency-plans'];
 const writeErrors = { ...commonErrors, 503: errorBody };
@@ -78,19 +78,28 @@ export const drillScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  /** Change a schedule's status and tell its workflow; 409 naming the status when it is retired or already so. */
+  const changeStatus = async (req: FastifyRequest & { params: { id: string } }, status: 'active' | 'paused' | 'retired', reason: string) => {
+    const current = await getDrillSchedule(db, req.params.id);
+    if (!current) throw notFound(`drill schedule ${req.params.id}`);
+    requirePropertyAccess(req, current.propertyId);
+    requireRole(req, propertyAdminRoles, 'change drill schedules');
+    const drillEngine = engine();
+    const changed = await changeDrillScheduleStatus(db, current.id, status, reason, actorOf(req));
+    if (!changed) throw conflict(`drill schedule ${current.id} is ${current.status === 'retired' ? 'retired' : `already ${status}`}`, { status: current.status });
+    await (status === 'retired' ? drillEngine.retired(changed.id) : drillEngine.changed(changed.id));
+    return present(changed, current.timeZone);
+  };
+
+  app.post(
+    '/drill-schedules/:id/status',
+    { schema: { tags, summary: 'Pause, resume or retire a schedule, with a reason (drills a pause covers are recorded skipped)', params: drillScheduleParams, body: scheduleStatusBody, response: { 200: drillSchedule, ...writeErrors } } },
+    async (req) => changeStatus(req, req.body.status, req.body.reason),
+  );
+
   app.post(
     '/drill-schedules/:id/retire',
     { schema: { tags, summary: 'Retire a schedule: no further drill falls due', params: drillScheduleParams, body: retireScheduleBody, response: { 200: drillSchedule, ...writeErrors } } },
-    async (req) => {
-      const current = await getDrillSchedule(db, req.params.id);
-      if (!current) throw notFound(`drill schedule ${req.params.id}`);
-      requirePropertyAccess(req, current.propertyId);
-      requireRole(req, propertyAdminRoles, 'retire drill schedules');
-      const drillEngine = engine();
-      const retired = await retireDrillSchedule(db, current.id, req.body.reason, actorOf(req));
-      if (!retired) throw conflict(`drill schedule ${current.id} is already retired`, { status: 'retired' });
-      await drillEngine.retired(retired.id);
-      return present(retired, current.timeZone);
-    },
+    async (req) => changeStatus(req, 'retired', req.body.reason),
   );
 };

@@ -18,6 +18,9 @@ export const createDrillScheduleBody = z
 
 export const drillScheduleParams = z.object({ id: z.uuid() });
 export const retireScheduleBody = z.object({ reason: text(1000) }).strict();
+export const scheduleStatusBody = z
+  .object({ status: z.enum(['active', 'paused', 'retired']).meta({ description: 'paused: drills falling due meanwhile are recorded skipped; active resumes' }), reason: text(1000) })
+  .strict();
 
 export const drillSchedule = z
   .object({
