@@ -6,6 +6,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { appendAudit, type Tx } from '../db/audit.js';
+import { dutyRoster } from '../db/emergency.js';
 import type { Db } from '../db/index.js';
 import { complaints, departments, hazards, improvementActions, incidents, maintenanceTasks, outbox, owners, patrolRounds, slaEvents, staff, staffMemberships, units, workOrders } from '../db/schema/index.js';
 import { sanitise } from '../workflows/shared/step-failures.js';
@@ -57,6 +58,15 @@ async function resolveRecipients(tx: Tx, step: StepRecordBase, targets: NotifyTa
       .innerJoin(units, eq(units.id, owners.unitId))
       .where(and(eq(units.propertyId, step.propertyId), or(unitIds.length ? inArray(units.id, unitIds) : undefined, buildingIds.length ? inArray(units.buildingId, buildingIds) : undefined)));
     for (const r of rows) out.set(`owner:${r.id}`, { key: `owner:${r.id}`, kind: 'owner', id: r.id, role: null, channel: 'webhook' });
+  }
+  // The emergency duty roster as it is now: a page's next level reaches whoever is next on duty when it fires.
+  const onDuty = targets.flatMap((t) => (t.kind === 'on-duty' ? [t] : []));
+  if (onDuty.length) {
+    const roster = await dutyRoster(tx, step.propertyId);
+    for (const t of onDuty) {
+      const person = roster[t.role]?.[t.position - 1];
+      if (person) out.set(`staff:${person.id}`, { key: `staff:${person.id}`, kind: 'staff', id: person.id, role: null, channel: 'app' });
+    }
   }
   for (const t of targets) {
     if (t.kind === 'staff') out.set(`staff:${t.id}`, { key: `staff:${t.id}`, kind: 'staff', id: t.id, role: null, channel: 'app' });

@@ -9,7 +9,7 @@ import { toPlanSnapshot, type IncidentType, type PlanContent, type PlanSnapshot,
 import type { Actor } from '../domain/roles.js';
 import { dateStamp } from '../domain/time-zones.js';
 import { activeIncidentStatuses } from '../workflows/incident.contract.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, type Tx } from './audit.js';
 import type { Db } from './index.js';
 import { processListPage, toPage, type Page, type ProcessListFilter } from './lists.js';
 import { emergencyDuty, emergencyPlans, emergencyPlanVersions, improvementActions, incidentDeclarations, incidentNumbers, incidents, outbox, owners, staff, staffMemberships, units } from './schema/index.js';
@@ -93,13 +93,13 @@ export interface OnDuty {
 }
 
 /** The duty roster of a property: per role, the active members in paging order. */
-export async function dutyRoster(db: Db, propertyId: string): Promise<Record<string, OnDuty[]>> {
+export async function dutyRoster(db: Db | Tx, propertyId: string): Promise<Record<string, OnDuty[]>> {
   const rows = await db
     .select({ role: emergencyDuty.role, id: staff.id, name: staff.name })
     .from(emergencyDuty)
     .innerJoin(staff, eq(staff.id, emergencyDuty.staffId))
     .innerJoin(staffMemberships, and(eq(staffMemberships.staffId, staff.id), eq(staffMemberships.propertyId, emergencyDuty.propertyId)))
-    .where(and(eq(emergencyDuty.propertyId, propertyId), eq(staff.active, true)))
+    .where(and(eq(emergencyDuty.propertyId, propertyId), eq(staff.active, true), eq(staffMemberships.active, true)))
     .orderBy(asc(emergencyDuty.role), asc(emergencyDuty.position));
   const out: Record<string, OnDuty[]> = {};
   for (const r of rows) (out[r.role] ??= []).push({ id: r.id, name: r.name });

@@ -2,12 +2,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { addPlanVersion } from '../db/emergency.js';
+import { addPlanVersion, setDuty } from '../db/emergency.js';
 import { demoPlanContent } from '../db/seed-emergency.js';
 import { auditTrail, type TestDatabase } from '../test/harness/db.js';
 import { acknowledgeAllPages, buildingId, declareIncident, demoHolders, incidentStep, waitForIncident, workThroughFlood } from '../test/harness/incidents.js';
 import { workflowStack } from '../test/harness/workflow-stack.js';
-import { saveFixture, updateFailure } from '../test/harness/processes.js';
+import { eventually, saveFixture, updateFailure } from '../test/harness/processes.js';
 import { actor } from '../test/harness/work-orders.js';
 import { completeActionUpdate, improvementActionQuery, improvementActionWorkflowId, verifyActionUpdate } from './improvement-action.contract.js';
 import {
@@ -119,6 +119,28 @@ describe('paging and acknowledgement', () => {
     expect(s2.timeline.filter((t) => t.action === 'sla.escalation-skipped').map((t) => t.detail?.clock)).toEqual(['ack:commander', 'ack:on_site_lead', 'ack:security']);
     const [liu] = await rows<{ recipient_id: string }>("SELECT recipient_id FROM outbox WHERE subject LIKE $1 AND template = 'sla.escalation' AND payload->>'clock' = 'ack:engineering' AND (payload->>'level')::int = 1", [`${h.workflowId}#%`]);
     expect(liu?.recipient_id).toBe((await as('tech.liu')).id);
+  });
+
+  it('reaches whoever is next on duty when the level fires: a shift change after activation is followed', async () => {
+    const h = await declare();
+    const s = await paged(h);
+    const admin = await as('manager.zhou');
+    const [chen, liu, zhang] = await Promise.all(['tech.chen', 'tech.liu', 'dispatcher.zhang'].map(async (u) => (await as(u)).id));
+    expect(s.pages.find((p) => p.role === 'engineering')!.chain[0]!.people.map((p) => p.id)).toEqual([liu]);
+    // The night shift: Zhang replaces Liu as engineering's second before the page runs out.
+    await setDuty(database.db, 'harbour-view', 'engineering', [chen!, zhang!], admin);
+    try {
+      await sleepUntil(s, 30 * MIN + SEC);
+      await waitForIncident(h, (x) => x.pages.find((p) => p.role === 'engineering')!.escalations.length > 0, 'level 1 of the engineering page');
+      const told = await eventually(
+        () => rows<{ recipient_id: string }>("SELECT recipient_id FROM outbox WHERE subject LIKE $1 AND template = 'sla.escalation' AND payload->>'clock' = 'ack:engineering' AND (payload->>'level')::int = 1", [`${h.workflowId}#%`]),
+        (r) => r.length > 0,
+        'the level-1 message',
+      );
+      expect(told.map((r) => r.recipient_id)).toEqual([zhang]);
+    } finally {
+      await setDuty(database.db, 'harbour-view', 'engineering', [chen!, liu!], admin);
+    }
   });
 
 });

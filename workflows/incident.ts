@@ -177,7 +177,8 @@ function incident(input: IncidentInput): Incident {
       warningTargets: () => [],
       payload,
       escalationPayload: () => ({ commander: holder(state, 'commander')[0]?.name ?? null }),
-      escalationTargets: (e) => staffTargets(escalationPeople(state, e.clock, e.level)),
+      // Whether a level is skipped was settled at activation; whom it reaches is read when it fires.
+      escalationTargets: (e) => (escalationPeople(state, e.clock, e.level).length ? escalationTargets(state, e.clock, e.level) : []),
       escalated: (fired) => {
         if (!fired.skipped) state.escalationsFired += 1;
         const page = fired.clock.startsWith('ack:') ? state.pages.find((x) => `ack:${x.role}` === fired.clock) : undefined;
@@ -212,6 +213,23 @@ function escalationPeople(state: IncidentState, clock: string, level: number): A
     return [step ? holder(state, step.role) : [], managers, directors][level - 1] ?? [];
   }
   return [managers, directors][level - 1] ?? [];
+}
+
+/**
+ * Whom one escalation level reaches, as the roster and memberships stand when it fires (a
+ * shift may have changed since activation): a page's next person on duty, then the
+ * property's project managers, then its directors; an overdue step's first level reminds
+ * whoever holds its role.
+ */
+function escalationTargets(state: IncidentState, clock: string, level: number): NotifyTarget[] {
+  const [kind, key = ''] = clock.split(':') as [string, string | undefined];
+  const upline: NotifyTarget[][] = [[{ kind: 'role', role: 'manager' }], [{ kind: 'role', role: 'director' }]];
+  if (kind === 'ack') return [[{ kind: 'on-duty', role: key, position: 2 } as NotifyTarget], ...upline][level - 1] ?? [];
+  if (kind === 'step') {
+    const step = state.steps.find((s) => s.key === key);
+    return [step ? staffTargets(holder(state, step.role)) : [], ...upline][level - 1] ?? [];
+  }
+  return upline[level - 1] ?? [];
 }
 
 /**

@@ -100,6 +100,8 @@ export interface TimelineEntry {
 export type NotifyTarget =
   | { kind: 'staff'; id: string }
   | { kind: 'role'; role: Role }
+  /** Whoever is `position`-th (from 1) on the emergency duty roster for `role` when the step is recorded. */
+  | { kind: 'on-duty'; role: string; position: number }
   | { kind: 'department'; department: string }
   | { kind: 'reporter' }
   /** Every owner of the units given and of every unit in the buildings given: one message each. */
