@@ -103,7 +103,7 @@ describe('the incident list and statistics', () => {
 describe('a drill schedule', () => {
   it('is paused and resumed with a reason (the engine records the pause), refused a second pause or a change once retired, each change audited', async () => {
     const admin = await t.as('manager.zhou');
-    const created = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: { incidentType: 'power_cut', every: 12, unit: 'months', anchor: '2027-06-01T10:00:00+08:00', holdWithin: 'P30D' } });
+    const created = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: { incidentType: 'power_cut', every: 12, unit: 'months', anchor: '2030-06-01T10:00:00+08:00', holdWithin: 'P30D' } });
     expect(created.statusCode).toBe(201);
     const id = created.json<Json>().id as string;
     const status = async (payload: object, username = 'manager.zhou') => t.app.inject({ method: 'POST', url: `/v1/drill-schedules/${id}/status`, headers: await t.as(username), payload });
@@ -112,11 +112,11 @@ describe('a drill schedule', () => {
     expect(fields(await status({ status: 'sleeping', reason: 'x' }))).toEqual(['body.status']);
     expect((await status({ status: 'paused', reason: 'the building is being renovated' }, 'security.zhao')).statusCode).toBe(403);
     const paused = await status({ status: 'paused', reason: 'the building is being renovated' });
-    expect(paused.json<Json>()).toMatchObject({ status: 'paused', statusReason: 'the building is being renovated' });
+    expect(paused.json<Json>()).toMatchObject({ status: 'paused', statusReason: 'the building is being renovated', nextDue: null });
     await eventually(engineView, (v) => v.pauses.length === 1 && v.pauses[0]!.toMs === null, 'the pause seen by the engine');
     const again = await status({ status: 'paused', reason: 'still' });
     expect([again.statusCode, again.json<Json>().message]).toEqual([409, `drill schedule ${id} is already paused`]);
-    expect((await status({ status: 'active', reason: 'renovation over' })).json<Json>().status).toBe('active');
+    expect((await status({ status: 'active', reason: 'renovation over' })).json<Json>()).toMatchObject({ status: 'active', nextDue: '2030-06-01T02:00:00.000Z' });
     await eventually(engineView, (v) => v.pauses.length === 1 && v.pauses[0]!.toMs !== null, 'the pause closed by the engine');
     expect((await status({ status: 'retired', reason: 'merged into the fire drills' })).json<Json>().status).toBe('retired');
     const late = await status({ status: 'active', reason: 'changed my mind' });

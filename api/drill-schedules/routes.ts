@@ -23,7 +23,8 @@ const tags = ['emergency-plans'];
 const writeErrors = { ...commonErrors, 503: errorBody };
 
 function present(row: DrillScheduleRow, timeZone: string): z.infer<typeof drillSchedule> {
-  const [next] = row.status === 'retired' ? [] : occurrences(drillSeries(row, timeZone), Date.now(), Number.MAX_SAFE_INTEGER, 1);
+  // A paused schedule's due times are recorded skipped: it has no next drill until it is resumed.
+  const [next] = row.status === 'active' ? occurrences(drillSeries(row, timeZone), Date.now(), Number.MAX_SAFE_INTEGER, 1) : [];
   return {
     id: row.id,
     workflowId: drillScheduleWorkflowId(row.id),
