@@ -32,9 +32,8 @@ Runtime.install({
 });
 
 const database = createDb(config.database.url);
-await runMigrations(database);
-const connection = await connectWorker(config.temporal, logger);
-const stale = await staleBundleReason();
+// Side by side, so a restarted worker polls (and fires what fell due meanwhile) as soon as it can.
+const [connection, stale] = await Promise.all([connectWorker(config.temporal, logger), staleBundleReason(), runMigrations(database)]);
 if (stale) logger.info(`${stale}: bundling the workflow code now (run \`npm run build\` to start faster)`);
 // One bundle for both workers: the workflows run from it, and replay checks replay against it.
 const workflowCode = stale ? await buildWorkflowBundle() : await readFile(workflowBundlePath, 'utf8');
@@ -50,8 +49,9 @@ const worker = await Worker.create({
   activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
   // A worker that dies without saying so (SIGKILL, a lost node) keeps its workflows' next tasks on
   // its own queue until this runs out; 10 s by default, which would delay every overdue escalation
-  // by that much after a crash. 3 s still rides out a long GC pause under load.
-  stickyQueueScheduleToStartTimeout: '3s',
+  // by that much after a crash. A live worker polls its own queue all the time, so 1 s is missed
+  // only by a worker already saturated, and then the task goes to the shared queue (a replay).
+  stickyQueueScheduleToStartTimeout: '1s',
 });
 const replayWorker = await Worker.create({
   connection,
@@ -61,7 +61,7 @@ const replayWorker = await Worker.create({
   activities: createReplayActivities({ workflowBundle: () => Promise.resolve(workflowCode), ...(codec ? { codec } : {}) }),
   maxConcurrentActivityTaskExecutions: config.temporal.replayConcurrency,
 });
-logger.info({ taskQueue: config.temporal.taskQueue, replayTaskQueue: replayTaskQueue(config.temporal.taskQueue) }, 'worker polling');
+logger.info({ taskQueue: config.temporal.taskQueue, replayTaskQueue: replayTaskQueue(config.temporal.taskQueue), startupMs: Math.round(performance.now()) }, 'worker polling');
 // The workers stop on SIGINT/SIGTERM by themselves, finishing the tasks in hand.
 await Promise.all([worker.run(), replayWorker.run()]);
 await connection.close();

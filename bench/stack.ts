@@ -32,6 +32,7 @@ import { startReceiver, type Receiver } from './notifications.js';
 import { freePort, portOpen } from './ports.js';
 import { devServerWorkerHeartbeats } from '../temporal.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
+import { buildEntryPoint } from '../scripts/entry-points.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -363,14 +364,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     // One folder per process: Node writes a profile for each of its threads (the workflow thread, the module loader).
     const profile = (name: string) => (opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(opts.cpuProfileDir, name)] : []);
-    const launchWorker = () => launch('worker', [...profile('worker'), '--import', 'tsx', 'worker.ts']);
+    // As `npm start` runs them: built to plain JavaScript first (scripts/entry-points.ts).
+    const [workerEntry, serverEntry] = await Promise.all([buildEntryPoint('worker.ts'), buildEntryPoint('server.ts')]);
+    const launchWorker = () => launch('worker', [...profile('worker'), '--enable-source-maps', workerEntry]);
     const launchBare = () => {
       const child = launch('bare-worker', ['--import', 'tsx', 'bench/bare-worker.ts', '--address', temporalAddress, '--task-queue', taskQueues.bare], true);
       child.on('message', (message: BareMessage) => receiver.bare(message));
       return child;
     };
     let worker = launchWorker();
-    const api = launch('api', [...profile('api'), '--import', 'tsx', 'server.ts']);
+    const api = launch('api', [...profile('api'), '--enable-source-maps', serverEntry]);
     let bare = launchBare();
     const apiBase = `http://127.0.0.1:${apiPort}`;
     try {

@@ -1,10 +1,9 @@
 /** Database handle factory and migrations. No global pool: callers create one and pass it in. */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema/index.js';
+import { projectPath } from '../paths.js';
 
 export { schema };
 export type Db = NodePgDatabase<typeof schema>;
@@ -38,7 +37,7 @@ export function createDb(url: string, opts: { max?: number; connectTimeoutMs?: n
 }
 
 /** The folder of drizzle-kit migrations shipped with this build. */
-export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const migrationsFolder = projectPath('db', 'migrations');
 
 const migrationLockKey = 7_202_611_21;
 

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { buildEntryPoint, type EntryPoint } from './entry-points.js';
 import { MissingPrerequisiteError } from './toolchain.js';
 
 /** A started child: settles with a reason when it dies; stop() ends it on purpose. */
@@ -115,11 +116,15 @@ export function processChild(opts: {
 }
 
 /**
- * `node --import tsx <entry>` as a child (not the tsx CLI, whose signal relay can SIGKILL
- * its child before it has stopped).
+ * The worker or the API as a child: `node .build/<entry>.mjs`, built from the sources before
+ * each start (scripts/entry-points.ts), node itself the child so signals reach it directly.
  */
-export function nodeChild(opts: { name: string; entry: string; env?: NodeJS.ProcessEnv; ready?: () => Promise<boolean>; readySeconds?: number }): ChildSpec {
-  return processChild({ ...opts, command: process.execPath, args: ['--import', 'tsx', opts.entry] });
+export function nodeChild(opts: { name: string; entry: EntryPoint; env?: NodeJS.ProcessEnv; ready?: () => Promise<boolean>; readySeconds?: number }): ChildSpec {
+  return {
+    name: opts.name,
+    // Built afresh before every start (tens of milliseconds), so a restart runs the code as it is now.
+    start: async () => processChild({ ...opts, command: process.execPath, args: ['--enable-source-maps', await buildEntryPoint(opts.entry)] }).start(),
+  };
 }
 
 export class Supervisor {
@@ -159,15 +164,17 @@ export class Supervisor {
   private async keepAlive(spec: ChildSpec, first: Running): Promise<void> {
     let current = first;
     let startedAt = Date.now();
-    let backoff = FIRST_BACKOFF_MS;
+    // The first restart is at once (a worker that crashed has overdue escalations to fire); a
+    // child that keeps dying waits 1 s, 2 s, 4 s… up to 30 s between tries.
+    let backoff = 0;
     for (;;) {
       const why = await current.exited;
       if (this.stopping) return;
-      if (Date.now() - startedAt > HEALTHY_AFTER_MS) backoff = FIRST_BACKOFF_MS;
+      if (Date.now() - startedAt > HEALTHY_AFTER_MS) backoff = 0;
       for (;;) {
-        this.say(`${spec.name} died (${why}); restarting it in ${backoff / 1000} s`);
+        this.say(`${spec.name} died (${why}); restarting it ${backoff ? `in ${backoff / 1000} s` : 'now'}`);
         await delay(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        backoff = Math.min(Math.max(backoff * 2, FIRST_BACKOFF_MS), MAX_BACKOFF_MS);
         if (this.stopping) return;
         try {
           startedAt = Date.now();

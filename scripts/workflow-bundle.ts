@@ -2,14 +2,12 @@
  * The workflow bundle built ahead of time (`npm run build`), so a (re)started worker loads one
  * file instead of running webpack for 5–10 s before it polls — a restarted worker fires overdue
  * escalations sooner. The worker uses the file only while it is newer than every source it was
- * built from; otherwise it bundles at start as before.
+ * built from; otherwise it bundles at start as before. Built by scripts/build.ts.
  */
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWorkflowBundle } from '../activities/replay/replay.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { projectRoot as root } from '../paths.js';
 
 /** Where `npm run build` writes the bundle (git-ignored). */
 export const workflowBundlePath = path.join(root, '.build', 'workflow-bundle.js');
@@ -49,13 +47,4 @@ export async function ensureWorkflowBundle(): Promise<boolean> {
   await writeFile(tmp, code);
   await rename(tmp, workflowBundlePath);
   return true;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const started = Date.now();
-  const built = await ensureWorkflowBundle();
-  const where = path.relative(process.cwd(), workflowBundlePath);
-  process.stdout.write(
-    built ? `built ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s\n` : `${where} is up to date\n`,
-  );
 }

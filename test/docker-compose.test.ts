@@ -80,13 +80,16 @@ describe('docker-compose.yml', () => {
       for (const dep of deps) expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
       if (s.build !== undefined) {
         expect(existsSync(`${s.build}/Dockerfile`)).toBe(true);
-        for (const entry of (s.command ?? []).filter((word) => word.endsWith('.ts'))) expect(existsSync(entry), entry).toBe(true);
+        // A built entry point (.build/worker.mjs) is built from its source by `npm run build`.
+        for (const built of (s.command ?? []).filter((word) => word.startsWith('.build/'))) expect(existsSync(built.replace(/^\.build\/(.*)\.mjs$/, '$1.ts')), built).toBe(true);
       }
     }
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
     // The image bundles for itself; a host's bundle (built from other sources) stays out of it.
     expect(readFileSync('.dockerignore', 'utf8').split('\n')).toContain('.build');
-    expect(compose.services.worker?.command).toEqual(['node', '--import', 'tsx', 'worker.ts']);
+    expect(compose.services.worker?.command).toEqual(['node', '--enable-source-maps', '.build/worker.mjs']);
+    expect(compose.services.api?.command).toEqual(['node', '--enable-source-maps', '.build/server.mjs']);
+    expect(dockerfile).toMatch(/^CMD \["node", "--enable-source-maps", "\.build\/server\.mjs"\]$/m);
   });
 });

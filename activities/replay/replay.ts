@@ -8,15 +8,16 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { ReplayReport } from '../../workflows/audit-replay.contract.js';
 import type { FromChild, ToChild } from './replay-child.js';
+import { projectPath } from '../../paths.js';
 
 export type { Divergence, ReplayReport } from '../../workflows/audit-replay.contract.js';
 
 /** The workflows module of this build, as the worker registers it. */
-export const workflowsModule = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+export const workflowsModule = projectPath('workflows', 'index.ts');
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
@@ -42,7 +43,7 @@ export interface ReplayOptions {
   signal?: AbortSignal;
 }
 
-const childModule = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
+const childModule = projectPath('activities', 'replay', 'replay-child.ts');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Run one child over the sources from `next()`; resolves when it exits, with whether it got anywhere. */
