@@ -1,38 +1,25 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { changePlan, createPlan, type NewPlan } from '../db/maintenance.js';
-import { seedDemo } from '../db/seed.js';
-import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
+import type { TestDatabase } from '../test/harness/db.js';
 import { passingAnswers } from '../test/harness/maintenance.js';
 import { eventually, saveFixture, stepThenRead } from '../test/harness/processes.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, recordingNotifier, workOrderWorker } from '../test/harness/work-orders.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
+import { actor, recordingNotifier } from '../test/harness/work-orders.js';
 import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
 import { completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId } from './maintenance-task.contract.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+const notifier = recordingNotifier();
+const stack = workflowStack({ notifier });
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-const notifier = recordingNotifier();
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
 
 const taskStep = stepThenRead(maintenanceTaskQuery);
 

@@ -2,12 +2,12 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, createProperty, putSlaPolicy } from '../db/reference.js';
-import { demoPolicies, seedDemo } from '../db/seed.js';
-import { auditTrail, freshDatabase, outboxOf, type TestDatabase } from '../test/harness/db.js';
-import { timeSkippingEnv } from '../test/harness/temporal.js';
-import { actor, openOrder, orderStep, recordingNotifier, saveFixture, waitForState, workOrderWorker } from '../test/harness/work-orders.js';
+import { demoPolicies } from '../db/seed.js';
+import { auditTrail, outboxOf, type TestDatabase } from '../test/harness/db.js';
+import { workflowStack } from '../test/harness/workflow-stack.js';
+import { actor, openOrder, orderStep, recordingNotifier, saveFixture, waitForState } from '../test/harness/work-orders.js';
 import { processErrors } from './shared/steps.js';
 import {
   acceptUpdate,
@@ -25,24 +25,12 @@ import {
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
+const notifier = recordingNotifier();
+const stack = workflowStack({ notifier });
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let worker: Worker;
-let running: Promise<void>;
-const notifier = recordingNotifier();
-
-beforeAll(async () => {
-  [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  await seedDemo(database.db);
-  worker = await workOrderWorker(env, database.db, { notifier });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await database?.drop();
-});
+beforeAll(() => ({ env, database, worker } = stack));
 
 const open = (overrides = {}) => openOrder(env.client, worker.options.taskQueue, database.db, overrides);
 const as = (username: string) => actor(database.db, username);
