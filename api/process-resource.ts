@@ -6,7 +6,7 @@
  * reference data, and the API shape.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { getContact, saveContact, type Contact } from '../db/contacts.js';
@@ -15,6 +15,28 @@ import type { StepOutcome } from '../workflows/shared/steps.js';
 import { requirePropertyAccess } from './auth.js';
 import { commonErrors, conflict, HttpProblem } from './errors.js';
 import { readVisible, withinDeadline } from './process-calls.js';
+
+/** The header of an idempotent create: a retry with the same key gets the same process. */
+export const idempotencyHeaders = z
+  .object({ 'idempotency-key': z.string().min(8).max(200).optional().meta({ description: 'makes a retried create return the same process' }) })
+  .loose();
+
+/**
+ * The route options of a process's idempotent create: 201 with the new process, 200 when the
+ * request was a replay or reached one already open, 503 when Temporal does not confirm in time.
+ */
+export function createRouteSchema<B extends z.ZodType, R extends z.ZodType>(o: { tag: string; summary: string; description?: string; body: B; reply: R }) {
+  return {
+    schema: {
+      tags: [o.tag],
+      summary: o.summary,
+      ...(o.description ? { description: o.description } : {}),
+      headers: idempotencyHeaders,
+      body: o.body,
+      response: { 200: o.reply, 201: o.reply, ...commonErrors, 503: commonErrors[409] },
+    },
+  };
+}
 
 /** One process kind as the API serves it. */
 export interface ProcessResourceSpec<State extends { propertyId: string }, Row extends { propertyId: string; status: string }> {

@@ -16,11 +16,11 @@ import { workOrderPriorities, workOrderWorkflowId, type WorkOrderChannel, type W
 import type { RepairOrderLink } from '../workflows/shared/repair-orders.js';
 import type { ProcessLocation } from '../workflows/shared/steps.js';
 import { actorOf } from './auth.js';
-import { commonErrors, conflict } from './errors.js';
+import { conflict } from './errors.js';
 import { processPlace } from './process-calls.js';
-import { claimId } from './process-resource.js';
+import { claimId, createRouteSchema } from './process-resource.js';
 import { actorSchema, iso, isoOrNull, isoSchema } from './process-views.js';
-import { createWorkOrderBody, idempotencyHeaders } from './work-orders/schemas.js';
+import { createWorkOrderBody } from './work-orders/schemas.js';
 
 // The same rules as for repair orders reported directly: a unit or a common area; photos as links.
 const { location, photos, description } = createWorkOrderBody.shape;
@@ -39,7 +39,8 @@ export type RepairOrderBody = z.infer<typeof repairOrderBody>;
 
 /** The route options of "start a repair order from this process": the parent in the reply, 201 (200 for a replayed Idempotency-Key). */
 export function repairOrderRouteSchema<P extends z.ZodType, R extends z.ZodType>(tag: string, summary: string, params: P, parent: R) {
-  return { schema: { tags: [tag], summary, params, headers: idempotencyHeaders, body: repairOrderBody, response: { 200: parent, 201: parent, ...commonErrors, 503: commonErrors[409] } } };
+  const { schema } = createRouteSchema({ tag, summary, body: repairOrderBody, reply: parent });
+  return { schema: { ...schema, params } };
 }
 
 /** The process a repair order is started from. */

@@ -40,7 +40,7 @@ import { actorOf, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace, statsPeriod } from '../process-calls.js';
 import { repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
-import { processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
   assignBody,
@@ -51,7 +51,6 @@ import {
   complaintSummary,
   createComplaintBody,
   escalateBody,
-  idempotencyHeaders,
   listQuery,
   reasonBody,
   resolveBody,
@@ -146,15 +145,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/complaints',
-    {
-      schema: {
-        tags: ['complaints'],
-        summary: 'Register a complaint from any channel; its respond and resolve clocks start now',
-        headers: idempotencyHeaders,
-        body: createComplaintBody,
-        response: { 200: complaint, 201: complaint, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    createRouteSchema({ tag: 'complaints', summary: 'Register a complaint from any channel; its respond and resolve clocks start now', body: createComplaintBody, reply: complaint }),
     async (req, reply) => {
       const body = req.body;
       requireRole(req, complaintReceiverRoles, 'register complaints');

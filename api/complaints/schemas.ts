@@ -4,9 +4,7 @@ import { departmentCodes } from '../../domain/categories.js';
 import { complaintCategories, complaintChannels, complaintPriorities, complaintStatuses } from '../../workflows/complaint.contract.js';
 import { isoDay, isoInstant, phone, propertyId, yearRange } from '../common.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, reportSummaryShape, timelineSchema } from '../process-views.js';
-import { createWorkOrderBody, idempotencyHeaders, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
-
-export { idempotencyHeaders };
+import { createWorkOrderBody, listQuery as workOrderListQuery, workOrderSummary } from '../work-orders/schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 // The same rules as for repair orders: a unit or a common area.

@@ -31,9 +31,9 @@ import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace, withinDeadline } from '../process-calls.js';
 import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
-import { processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
-import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, idempotencyHeaders, rectifiedBody, reinspectBody } from './schemas.js';
+import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, rectifiedBody, reinspectBody } from './schemas.js';
 
 /** The workflow's state in the API's shape. */
 function present(state: HazardState): z.infer<typeof hazard> {
@@ -118,15 +118,7 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/hazards',
-    {
-      schema: {
-        tags: ['hazards'],
-        summary: 'Raise a hazard; its rectification deadline comes from the property policy for the severity',
-        headers: idempotencyHeaders,
-        body: createHazardBody,
-        response: { 200: hazard, 201: hazard, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    createRouteSchema({ tag: 'hazards', summary: 'Raise a hazard; its rectification deadline comes from the property policy for the severity', body: createHazardBody, reply: hazard }),
     async (req, reply) => {
       const body = req.body;
       requireRole(req, hazardReporterRoles, 'raise hazards');

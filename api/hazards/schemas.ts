@@ -4,9 +4,7 @@ import { hazardSeverities, hazardStatuses } from '../../workflows/hazard.contrac
 import { propertyId } from '../common.js';
 import { actorSchema, csv, cursorQuery, deadlineSchema, isoSchema, limitQuery, timelineSchema } from '../process-views.js';
 import { repairOrderLinkSchema } from '../repair-orders.js';
-import { createWorkOrderBody, idempotencyHeaders } from '../work-orders/schemas.js';
-
-export { idempotencyHeaders };
+import { createWorkOrderBody } from '../work-orders/schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const { location, photos } = createWorkOrderBody.shape;

@@ -45,7 +45,7 @@ import {
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
 import { statsPeriod } from '../process-calls.js';
-import { processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { drillOccurrencesDue } from '../../db/drill-schedules.js';
@@ -54,7 +54,6 @@ import {
   actionParams,
   completeActionBody,
   declareBody,
-  idempotencyHeaders,
   improvementAction,
   incident,
   incidentParams,
@@ -215,16 +214,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/incidents',
-    {
-      schema: {
-        tags,
-        summary: 'Declare an incident or a drill: owners of the affected buildings and units are told at once, every role of the plan is paged',
-        description: 'Idempotent: the same Idempotency-Key, or the same property and type within the configured window (INCIDENT_DEDUPE_MINUTES), reaches the open incident (200) instead of declaring a second one.',
-        headers: idempotencyHeaders,
-        body: declareBody,
-        response: { 200: incident, 201: incident, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    createRouteSchema({ tag: tags[0]!, summary: 'Declare an incident or a drill: owners of the affected buildings and units are told at once, every role of the plan is paged', description: 'Idempotent: the same Idempotency-Key, or the same property and type within the configured window (INCIDENT_DEDUPE_MINUTES), reaches the open incident (200) instead of declaring a second one.', body: declareBody, reply: incident }),
     async (req, reply) => {
       const body = req.body;
       requireRole(req, responderRoles, 'declare incidents');

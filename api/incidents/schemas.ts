@@ -7,10 +7,9 @@ import { incidentStatuses, stepStatuses } from '../../workflows/incident.contrac
 import { propertyId } from '../common.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
-import { idempotencyHeaders, listQuery as workOrderListQuery } from '../work-orders/schemas.js';
+import { listQuery as workOrderListQuery } from '../work-orders/schemas.js';
 import { statsQuery as complaintStatsQuery } from '../complaints/schemas.js';
 
-export { idempotencyHeaders };
 const { overdue, limit, cursor } = workOrderListQuery.shape;
 
 const attribute = z.string().regex(/^[a-z0-9_]{1,40}$/, 'must be a lowercase word');

@@ -28,14 +28,13 @@ import {
 import { actorOf, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace } from '../process-calls.js';
-import { processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, presentReport, summariseReport } from '../process-views.js';
 import {
   completeBody,
   createWorkOrderBody,
   dispatchBody,
   emptyBody,
-  idempotencyHeaders,
   listQuery,
   optionalReasonBody,
   orderParams,
@@ -91,15 +90,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/work-orders',
-    {
-      schema: {
-        tags: ['work-orders'],
-        summary: 'Register a repair or service request; it dispatches itself',
-        headers: idempotencyHeaders,
-        body: createWorkOrderBody,
-        response: { 200: workOrder, 201: workOrder, ...commonErrors, 503: commonErrors[409] },
-      },
-    },
+    createRouteSchema({ tag: 'work-orders', summary: 'Register a repair or service request; it dispatches itself', body: createWorkOrderBody, reply: workOrder }),
     async (req, reply) => {
       const body = req.body;
       requireRole(req, receiverRoles, 'register work orders');

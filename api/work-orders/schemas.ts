@@ -23,10 +23,6 @@ export const createWorkOrderBody = z
   })
   .strict();
 
-export const idempotencyHeaders = z
-  .object({ 'idempotency-key': z.string().min(8).max(200).optional().meta({ description: 'makes a retried create return the same order' }) })
-  .loose();
-
 export const orderParams = z.object({ id: z.string().regex(/^WO-\d{8}-\d{4,}$/, 'must be a work order ID like WO-20261121-0001') });
 
 export const dispatchBody = z.object({ assigneeId: z.uuid(), reason: text(500).optional() }).strict();
