@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, ty
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
-import { getProperty, getUnit, type PropertyRow } from '../db/reference.js';
+import { getProperty, getUnit, listStaff, type PropertyRow, type StaffAtProperty } from '../db/reference.js';
 import { instantAt } from '../domain/time-zones.js';
 import { retryErrors } from '../workflows/shared/step-failures.js';
 import { processErrors, type ProcessLocation } from '../workflows/shared/steps.js';
@@ -97,6 +97,18 @@ export async function processPlace<P>(
   if (at.unitId && !unit) throw notFound(`unit ${at.unitId} at ${at.propertyId}`);
   const location = { ...(unit ? { unitId: unit.id, unitCode: unit.code } : {}), ...(at.commonArea ? { commonArea: at.commonArea } : {}) };
   return { property, location, policy: policyRow };
+}
+
+/**
+ * The active staff member of `propertyId` a step gives a process to, by the ID in body field
+ * `field`: 400 naming the field when nobody active there has it, or when their role is not one
+ * of `roles` (`who` says what those roles are called: "field staff", "handlers").
+ */
+export async function staffMemberFor(db: Db, propertyId: string, id: string, field: string, roles: readonly string[], who: string): Promise<StaffAtProperty> {
+  const person = (await listStaff(db, propertyId, { active: true })).find((s) => s.id === id);
+  if (!person) throw badRequest(`body.${field}`, `is not an active staff member of ${propertyId}`);
+  if (!roles.includes(person.role)) throw badRequest(`body.${field}`, `${person.name} is a ${person.role}, not ${who} (${roles.join(', ')})`);
+  return person;
 }
 
 /**

@@ -17,8 +17,9 @@ import {
   type ActionClock,
   type ActionStatus,
   type ImprovementActionInput,
+  type ImprovementActionState,
 } from './improvement-action.contract.js';
-import { createProcess, nextDeadline, type TransitionTable } from './shared/process.js';
+import { createProcess, nextDeadline, type Process, type TransitionTable } from './shared/process.js';
 import { invalidArgument, notAllowed, requireText, type NotifyTarget } from './shared/steps.js';
 
 /** Every step of an action: where it may start, where it leads, who may take it. */
@@ -28,8 +29,41 @@ export const improvementActionTransitions = {
   drop: { from: ['open', 'done'], to: ['dropped'], roles: actionSupervisorRoles },
 } as const satisfies TransitionTable<ActionStatus, string>;
 
+/** One running action: its state, its kit, and what its messages say. */
+interface Action {
+  state: ImprovementActionState;
+  p: Process<'improvement-action', ActionStatus, keyof typeof improvementActionTransitions, ActionClock>;
+  owner: NotifyTarget[];
+  payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
+}
+
 /** An improvement action, from the review that started it until it is verified or dropped. */
 export async function improvementActionWorkflow(input: ImprovementActionInput): Promise<{ actionId: string; status: ActionStatus; droppedReason?: string }> {
+  const a = action(input);
+  const { state, p, owner, payload } = a;
+  p.snapshot(improvementActionQuery, (deadlines) => ({ ...state, deadlines }));
+  completeStep(a);
+  verifyStep(a);
+  p.exitStep(dropActionUpdate, 'drop', {
+    why: 'must say why the action is not done',
+    end: ({ reason }, now) => {
+      state.droppedReason = reason;
+      state.closedAt = now;
+    },
+  });
+
+  await p.open({
+    category: 'improvement-action',
+    clocks: ['due'],
+    detail: { source: state.sourceId, owner: state.owner.id, dueAt: state.dueAt, parent: workflowInfo().parent?.workflowId ?? null },
+    notify: { targets: owner, template: 'improvement-action.assigned', payload: payload() },
+  });
+  await p.runToEnd();
+  return { actionId: state.actionId, status: state.status, ...(state.droppedReason ? { droppedReason: state.droppedReason } : {}) };
+}
+
+/** The action's state and its kit: one clock (its due date), reminding the owner, then escalating to the project manager. */
+function action(input: ImprovementActionInput): Action {
   const state = newActionState(input, Date.now());
   const owner: NotifyTarget[] = [{ kind: 'staff', id: input.owner.id }];
   const payload = (extra: Record<string, unknown> = {}) => ({ actionId: state.actionId, source: state.sourceId, title: state.title, due: state.dueAt, ...extra });
@@ -65,8 +99,10 @@ export async function improvementActionWorkflow(input: ImprovementActionInput): 
       escalated: () => undefined,
     },
   });
-  p.snapshot(improvementActionQuery, (deadlines) => ({ ...state, deadlines }));
+  return { state, p, owner, payload };
+}
 
+function completeStep({ state, p, payload }: Action): void {
   p.step(completeActionUpdate, 'complete', {
     validate: ({ note }) => requireText('note', note, 'must say what was done'),
     run: ({ actor, note }) =>
@@ -80,6 +116,10 @@ export async function improvementActionWorkflow(input: ImprovementActionInput): 
         notify: { targets: [{ kind: 'role', role: 'manager' }], template: 'improvement-action.done', payload: payload() },
       }),
   });
+}
+
+/** Someone other than the owner checks it: accepted closes it, rejected (with a comment) sends it back to the owner. */
+function verifyStep({ state, p, owner, payload }: Action): void {
   p.step(verifyActionUpdate, 'verify', {
     validate: ({ actor, accepted, comment }) => {
       if (actor.id === state.owner.id) throw notAllowed('the owner of an action cannot verify it: someone else checks it');
@@ -104,20 +144,4 @@ export async function improvementActionWorkflow(input: ImprovementActionInput): 
         ...(accepted ? {} : { notify: { targets: owner, template: 'improvement-action.rejected', payload: payload({ comment }) } }),
       }),
   });
-  p.exitStep(dropActionUpdate, 'drop', {
-    why: 'must say why the action is not done',
-    end: ({ reason }, now) => {
-      state.droppedReason = reason;
-      state.closedAt = now;
-    },
-  });
-
-  await p.open({
-    category: 'improvement-action',
-    clocks: ['due'],
-    detail: { source: state.sourceId, owner: state.owner.id, dueAt: state.dueAt, parent: workflowInfo().parent?.workflowId ?? null },
-    notify: { targets: owner, template: 'improvement-action.assigned', payload: payload() },
-  });
-  await p.runToEnd();
-  return { actionId: state.actionId, status: state.status, ...(state.droppedReason ? { droppedReason: state.droppedReason } : {}) };
 }

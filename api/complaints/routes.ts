@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allocateComplaintId, complaintStats, getComplaintRow, listComplaints, toComplaintPolicySnapshot, type ComplaintRow } from '../../db/complaints.js';
 import type { Contact } from '../../db/contacts.js';
-import { getComplaintPolicy, listStaff } from '../../db/reference.js';
+import { getComplaintPolicy } from '../../db/reference.js';
 import { getWorkOrderRows, type WorkOrderRow } from '../../db/work-orders.js';
 import { departmentCodes, type DepartmentCode } from '../../domain/categories.js';
 import type { complaintWorkflow } from '../../workflows/complaint.js';
@@ -37,8 +37,8 @@ import {
 } from '../../workflows/complaint.contract.js';
 import { workOrderChannels, type WorkOrderChannel } from '../../workflows/work-order.contract.js';
 import { actorOf, requireRole, visibleProperties } from '../auth.js';
-import { badRequest, commonErrors, conflict } from '../errors.js';
-import { processPlace, statsPeriod } from '../process-calls.js';
+import { commonErrors, conflict } from '../errors.js';
+import { processPlace, staffMemberFor, statsPeriod } from '../process-calls.js';
 import { repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
 import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
@@ -254,9 +254,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/complaints/:id/assign', actionSchema('Give it to a department and a handler, or hand it on (recorded as a reassignment)', assignBody), async (req) => {
     const propertyId = await complaints.propertyOf(req, req.params.id);
-    const handler = (await listStaff(db, propertyId, { active: true })).find((s) => s.id === req.body.handlerId);
-    if (!handler) throw badRequest('body.handlerId', `is not an active staff member of ${propertyId}`);
-    if (!handlerRoles.includes(handler.role as never)) throw badRequest('body.handlerId', `${handler.name} is a ${handler.role}; handlers are ${handlerRoles.join(', ')}`);
+    const handler = await staffMemberFor(db, propertyId, req.body.handlerId, 'handlerId', handlerRoles, 'a handler');
     const department: DepartmentCode =
       req.body.department ?? (departmentCodes.includes(handler.department as DepartmentCode) ? (handler.department as DepartmentCode) : 'management');
     return step(req, req.params.id, assignUpdate, { actor: actorOf(req), handler: { id: handler.id, name: handler.name }, department, ...(req.body.reason ? { reason: req.body.reason } : {}) });

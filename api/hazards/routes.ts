@@ -9,7 +9,7 @@ import { getRoundRow } from '../../db/patrols.js';
 import { parseRoundWorkflowId, patrolRoundQuery } from '../../workflows/patrol-round.contract.js';
 import { getTaskRow } from '../../db/maintenance-tasks.js';
 import { allocateHazardId, getHazardRow, listHazards, toHazardPolicySnapshot, type HazardRow } from '../../db/hazards.js';
-import { getHazardPolicy, listStaff } from '../../db/reference.js';
+import { getHazardPolicy } from '../../db/reference.js';
 import type { hazardWorkflow } from '../../workflows/hazard.js';
 import {
   assignHazardUpdate,
@@ -29,7 +29,7 @@ import {
 } from '../../workflows/hazard.contract.js';
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict } from '../errors.js';
-import { processPlace, withinDeadline } from '../process-calls.js';
+import { processPlace, staffMemberFor, withinDeadline } from '../process-calls.js';
 import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
 import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
@@ -181,9 +181,7 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/hazards/:id/assign', actionSchema('Give the hazard to the person who rectifies it, or hand it on (supervisors)', assignBody), async (req) => {
     const propertyId = await hazards.propertyOf(req, req.params.id);
-    const person = (await listStaff(db, propertyId, { active: true })).find((s) => s.id === req.body.rectifierId);
-    if (!person) throw badRequest('body.rectifierId', `is not an active staff member of ${propertyId}`);
-    if (!rectifierRoles.includes(person.role as never)) throw badRequest('body.rectifierId', `${person.name} is a ${person.role}; rectifiers are ${rectifierRoles.join(', ')}`);
+    const person = await staffMemberFor(db, propertyId, req.body.rectifierId, 'rectifierId', rectifierRoles, 'a rectifier');
     return step(req, req.params.id, assignHazardUpdate, { actor: actorOf(req), rectifier: { id: person.id, name: person.name }, ...(req.body.reason ? { reason: req.body.reason } : {}) });
   });
   app.post('/hazards/:id/start', actionSchema('The rectifier starts the work', emptyBody), async (req) => step(req, req.params.id, startRectifyingUpdate, { actor: actorOf(req) }));

@@ -9,7 +9,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getEquipment, type MaintenanceTaskRow } from '../../db/maintenance.js';
 import { getTaskRow, listTasks } from '../../db/maintenance-tasks.js';
-import { listStaff } from '../../db/reference.js';
 import { pendingTaskStatuses, type MaintenanceTaskStatus } from '../../domain/maintenance.js';
 import type { maintenanceTaskWorkflow } from '../../workflows/maintenance-task.js';
 import {
@@ -26,6 +25,7 @@ import type { StepOutcome } from '../../workflows/shared/steps.js';
 import { fieldRoles } from '../../workflows/work-order.contract.js';
 import { actorOf, canSeeProperty, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, errorBody } from '../errors.js';
+import { staffMemberFor } from '../process-calls.js';
 import { processResource } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { assignBody, completeBody, emptyBody, skipBody, taskListQuery, taskParams, taskSchema, taskSummary } from './schemas.js';
@@ -165,9 +165,7 @@ export const maintenanceTaskRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/maintenance/tasks/:id/assign', actionSchema('Give the task to a field staff member by hand (supervisors)', assignBody), async (req) => {
     const propertyId = await tasks.propertyOf(req, req.params.id);
-    const person = (await listStaff(db, propertyId, { active: true })).find((s) => s.id === req.body.assigneeId);
-    if (!person) throw badRequest('body.assigneeId', `is not an active staff member of ${propertyId}`);
-    if (!fieldRoles.includes(person.role as never)) throw badRequest('body.assigneeId', `${person.name} is a ${person.role}, not field staff`);
+    const person = await staffMemberFor(db, propertyId, req.body.assigneeId, 'assigneeId', fieldRoles, 'field staff');
     const reason = req.body.reason ? { reason: req.body.reason } : {};
     return step(req, req.params.id, assignTaskUpdate, { actor: actorOf(req), assignee: { id: person.id, name: person.name }, ...reason });
   });

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Contact } from '../../db/contacts.js';
-import { getSlaPolicy, listStaff } from '../../db/reference.js';
+import { getSlaPolicy } from '../../db/reference.js';
 import { allocateWorkOrderId, getWorkOrderRow, listWorkOrders, type WorkOrderRow } from '../../db/work-orders.js';
 import { toPolicySnapshot } from '../../domain/sla-policy.js';
 import type { workOrderWorkflow } from '../../workflows/work-order.js';
@@ -26,8 +26,8 @@ import {
   type WorkOrderState,
 } from '../../workflows/work-order.contract.js';
 import { actorOf, requireRole, visibleProperties } from '../auth.js';
-import { badRequest, commonErrors, conflict } from '../errors.js';
-import { processPlace } from '../process-calls.js';
+import { commonErrors, conflict } from '../errors.js';
+import { processPlace, staffMemberFor } from '../process-calls.js';
 import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, presentReport, summariseReport } from '../process-views.js';
 import {
@@ -152,10 +152,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/work-orders/:id/dispatch', actionSchema('Reassign by hand (dispatcher or above)', dispatchBody), async (req) => {
     const propertyId = await orders.propertyOf(req, req.params.id);
-    const candidates = await listStaff(db, propertyId, { active: true });
-    const assignee = candidates.find((s) => s.id === req.body.assigneeId);
-    if (!assignee) throw badRequest('body.assigneeId', `is not an active staff member of ${propertyId}`);
-    if (!fieldRoles.includes(assignee.role as never)) throw badRequest('body.assigneeId', `${assignee.name} is a ${assignee.role}, not field staff`);
+    const assignee = await staffMemberFor(db, propertyId, req.body.assigneeId, 'assigneeId', fieldRoles, 'field staff');
     return step(req, req.params.id, dispatchUpdate, { actor: actorOf(req), assignee: { id: assignee.id, name: assignee.name }, ...(req.body.reason ? { reason: req.body.reason } : {}) });
   });
   app.post('/work-orders/:id/accept', actionSchema('The assignee takes the job (stops the respond clock)', emptyBody), async (req) => step(req, req.params.id, acceptUpdate, { actor: actorOf(req) }));
