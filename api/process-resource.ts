@@ -5,7 +5,7 @@
  * step as a workflow update. Routes keep only what is their own: bodies, checks that need
  * reference data, and the API shape.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -36,6 +36,14 @@ export function createRouteSchema<B extends z.ZodType, R extends z.ZodType>(o: {
       response: { 200: o.reply, 201: o.reply, ...commonErrors, 503: commonErrors[409] },
     },
   };
+}
+
+/**
+ * The reply to a create: 201 with the new resource and its `location`, or 200 with
+ * `idempotent-replayed: true` when the request was a replay or reached one already there.
+ */
+export function sendCreated<T>(reply: FastifyReply, location: string, replayed: boolean, body: T) {
+  return reply.status(replayed ? 200 : 201).header('location', location).header('idempotent-replayed', String(replayed)).send(body);
 }
 
 /** One process kind as the API serves it. */

@@ -18,7 +18,7 @@ import type { ProcessLocation } from '../workflows/shared/steps.js';
 import { actorOf } from './auth.js';
 import { conflict } from './errors.js';
 import { processPlace } from './process-calls.js';
-import { claimId, createRouteSchema } from './process-resource.js';
+import { claimId, createRouteSchema, sendCreated } from './process-resource.js';
 import { actorSchema, iso, isoOrNull, isoSchema } from './process-views.js';
 import { createWorkOrderBody } from './work-orders/schemas.js';
 
@@ -70,7 +70,7 @@ export async function startRepairOrderFrom<S, R>(
   o: { state: S; parent: (state: S) => RepairOrderParent | Promise<RepairOrderParent>; step: (order: WorkOrderInput) => Promise<R> },
 ) {
   const { order, replayed } = await prepareRepairOrder(req, await o.parent(o.state), body);
-  return reply.status(replayed ? 200 : 201).header('location', `/v1/work-orders/${order.orderId}`).header('idempotent-replayed', String(replayed)).send(await o.step(order));
+  return sendCreated(reply, `/v1/work-orders/${order.orderId}`, replayed, await o.step(order));
 }
 
 /** Prepare the order to hand to the parent's workflow. */

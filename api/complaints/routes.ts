@@ -40,7 +40,7 @@ import { actorOf, requireRole, visibleProperties } from '../auth.js';
 import { commonErrors, conflict } from '../errors.js';
 import { processPlace, staffMemberFor, statsPeriod } from '../process-calls.js';
 import { repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
-import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, sendCreated, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentReport, summariseReport } from '../process-views.js';
 import {
   assignBody,
@@ -178,11 +178,7 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         (input) => newComplaintState(input, Date.now()),
       );
-      return reply
-        .status(created.replayed ? 200 : 201)
-        .header('location', `/v1/complaints/${created.id}`)
-        .header('idempotent-replayed', String(created.replayed))
-        .send(await view(req, created.state, created.contact));
+      return sendCreated(reply, `/v1/complaints/${created.id}`, created.replayed, await view(req, created.state, created.contact));
     },
   );
 

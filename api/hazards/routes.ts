@@ -31,7 +31,7 @@ import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '
 import { badRequest, commonErrors, conflict } from '../errors.js';
 import { processPlace, staffMemberFor, withinDeadline } from '../process-calls.js';
 import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
-import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, sendCreated, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { assignBody, createHazardBody, emptyBody, hazard, hazardListQuery, hazardParams, hazardSummary, rectifiedBody, reinspectBody } from './schemas.js';
 
@@ -146,11 +146,7 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         (input) => newHazardState(input, Date.now()),
       );
-      return reply
-        .status(created.replayed ? 200 : 201)
-        .header('location', `/v1/hazards/${created.id}`)
-        .header('idempotent-replayed', String(created.replayed))
-        .send(present(created.state));
+      return sendCreated(reply, `/v1/hazards/${created.id}`, created.replayed, present(created.state));
     },
   );
 

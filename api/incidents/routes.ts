@@ -45,7 +45,7 @@ import {
 import { actorOf, requirePropertyAccess, requireRole, visibleProperties } from '../auth.js';
 import { badRequest, commonErrors, conflict, notFound } from '../errors.js';
 import { statsPeriod } from '../process-calls.js';
-import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, sendCreated, stepRouteSchemas } from '../process-resource.js';
 import { presentRepairOrderLinks, repairOrderRouteSchema, startRepairOrderFrom } from '../repair-orders.js';
 import { decodeCursor, encodeCursor, iso, isoOrNull, presentDeadlines, presentTimeline } from '../process-views.js';
 import { drillOccurrencesDue } from '../../db/drill-schedules.js';
@@ -240,12 +240,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         (input) => newIncidentState(input, Date.now()),
       );
-      const existing = created.replayed || reached;
-      return reply
-        .status(existing ? 200 : 201)
-        .header('location', `/v1/incidents/${created.id}`)
-        .header('idempotent-replayed', String(existing))
-        .send(present(created.state));
+      return sendCreated(reply, `/v1/incidents/${created.id}`, created.replayed || reached, present(created.state));
     },
   );
 

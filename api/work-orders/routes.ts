@@ -28,7 +28,7 @@ import {
 import { actorOf, requireRole, visibleProperties } from '../auth.js';
 import { commonErrors, conflict } from '../errors.js';
 import { processPlace, staffMemberFor } from '../process-calls.js';
-import { createRouteSchema, processResource, stepRouteSchemas } from '../process-resource.js';
+import { createRouteSchema, processResource, sendCreated, stepRouteSchemas } from '../process-resource.js';
 import { decodeCursor, encodeCursor, iso, presentReport, summariseReport } from '../process-views.js';
 import {
   completeBody,
@@ -119,11 +119,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         (input) => newWorkOrderState(input, Date.now()),
       );
-      return reply
-        .status(created.replayed ? 200 : 201)
-        .header('location', `/v1/work-orders/${created.id}`)
-        .header('idempotent-replayed', String(created.replayed))
-        .send(present(created.state, created.contact, req));
+      return sendCreated(reply, `/v1/work-orders/${created.id}`, created.replayed, present(created.state, created.contact, req));
     },
   );
 
