@@ -33,6 +33,7 @@ import { freePort, portOpen } from './ports.js';
 import { devServerWorkerHeartbeats } from '../temporal.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
 import { buildEntryPoint } from '../scripts/entry-points.js';
+import { ensureWorkflowBundle } from '../scripts/workflow-bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -247,7 +248,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (stopped) return;
     stopped = true;
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (process.env.BENCH_KEEP_DIR) say(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
 
   const logOf = (name: string) => path.join(dir, `${name}.log`);
@@ -345,7 +347,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_TASK_QUEUE: taskQueues.real,
       PORT: String(apiPort),
       JWT_SECRET: jwtSecret,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       // The bench is one address and a few tokens driving the load on purpose: limits out of its way.
       RATE_LIMIT_ADDRESS_PER_MINUTE: '100000000',
       RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
@@ -355,7 +357,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NOTIFY_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
     };
     const launch = (name: string, args: string[], ipc = false): ChildProcess => {
-      const log = createWriteStream(logOf(name));
+      const log = createWriteStream(logOf(name), { flags: 'a' });
       const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
@@ -364,7 +366,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     // One folder per process: Node writes a profile for each of its threads (the workflow thread, the module loader).
     const profile = (name: string) => (opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(opts.cpuProfileDir, name)] : []);
-    // As `npm start` runs them: built to plain JavaScript first (scripts/entry-points.ts).
+    // As `npm start` runs them: the workflow bundle fresh, the entry points built to plain
+    // JavaScript (scripts/entry-points.ts); a stale bundle would be rebuilt at every worker start.
+    if (await ensureWorkflowBundle()) say('built the workflow bundle (.build/workflow-bundle.js)');
     const [workerEntry, serverEntry] = await Promise.all([buildEntryPoint('worker.ts'), buildEntryPoint('server.ts')]);
     const launchWorker = () => launch('worker', [...profile('worker'), '--enable-source-maps', workerEntry]);
     const launchBare = () => {

@@ -4,6 +4,7 @@
  * seconds (a minute of the plan is a second here): the time-skipping server now and then
  * wedges this path's last task (sdk-java#3088, "invalid history builder state for action").
  */
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IncidentState } from './incident.contract.js';
 import { addPlanVersion } from '../db/emergency.js';
@@ -32,7 +33,7 @@ async function sleepUntil(s: IncidentState, offset: number) {
 
 describe('a drill', () => {
   it('runs the same process with the drill-notice template, timed per role and step against the plan, with a score', async () => {
-    const h = await declare({ kind: 'drill', incidentType: 'fire', incidentId: `DR-20261201-${Date.now()}` });
+    const h = await declare({ kind: 'drill', incidentType: 'fire', incidentId: `DR-20261201-${randomUUID().slice(0, 8)}` });
     const s = await paged(h);
     expect(s.plan.steps.find((x) => x.key === 'alarm-119')?.deadlineMs).toBe(5 * MIN);
     // Everyone acknowledges within 2 minutes (the plan gives 30) but communications, who is late.
