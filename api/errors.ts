@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pgError } from '../db/errors.js';
+import { errorChain, pgError } from '../db/errors.js';
 
 /** A problem the caller can act on, with its HTTP status and a stable code. */
 export class HttpProblem extends Error {
@@ -54,8 +54,9 @@ const temporalDownCodes = new Set([4, 14]);
  * wrapped by drizzle) or Temporal (a gRPC UNAVAILABLE, or a connection that could not be made).
  */
 export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
-  for (let e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e !== 'object') return undefined;
+  for (const link of errorChain(err, 5)) {
+    if (typeof link !== 'object') return undefined;
+    const e = link as { code?: unknown; message?: unknown; name?: unknown };
     const message = typeof e.message === 'string' ? e.message : '';
     if (typeof e.code === 'string' && (pgDownCodes.has(e.code) || e.code.startsWith('08'))) return 'PostgreSQL';
     if (pgDownMessages.test(message)) return 'PostgreSQL';

@@ -59,18 +59,13 @@ export interface RepairOrderParent {
 }
 
 /**
- * Start a repair order from a process: `parent` says where and who from the process's live
- * state, the order is prepared, and `step` hands it to the process's workflow and answers
- * with the process; the reply is 201 with the order's location (200 for a replayed key).
+ * Start a repair order from a process: the order is prepared for `parent` (where, and who
+ * reported it), and `step` hands it to the process's workflow and answers with the process;
+ * the reply is 201 with the order's location (200 for a replayed key).
  */
-export async function startRepairOrderFrom<S, R>(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  body: RepairOrderBody,
-  o: { state: S; parent: (state: S) => RepairOrderParent | Promise<RepairOrderParent>; step: (order: WorkOrderInput) => Promise<R> },
-) {
-  const { order, replayed } = await prepareRepairOrder(req, await o.parent(o.state), body);
-  return sendCreated(reply, `/v1/work-orders/${order.orderId}`, replayed, await o.step(order));
+export async function startRepairOrderFrom<R>(req: FastifyRequest, reply: FastifyReply, body: RepairOrderBody, parent: RepairOrderParent, step: (order: WorkOrderInput) => Promise<R>) {
+  const { order, replayed } = await prepareRepairOrder(req, parent, body);
+  return sendCreated(reply, `/v1/work-orders/${order.orderId}`, replayed, await step(order));
 }
 
 /** Prepare the order to hand to the parent's workflow. */

@@ -4,9 +4,9 @@
  * error as `cause`, so a SQLSTATE is looked for along the chain of causes.
  */
 
-/** The error's chain: itself and its causes. */
-export function* errorChain(err: unknown): Generator<unknown> {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) yield e;
+/** The error's chain: itself and its causes, `maxDepth` at most. */
+export function* errorChain(err: unknown, maxDepth = 8): Generator<unknown> {
+  for (let e = err, depth = 0; e && depth < maxDepth; e = (e as { cause?: unknown }).cause, depth++) yield e;
 }
 
 /** The SQLSTATE an error itself carries: five characters, its class the first two. */

@@ -178,7 +178,7 @@ function incident(input: IncidentInput): Incident {
       payload,
       escalationPayload: () => ({ commander: holder(state, 'commander')[0]?.name ?? null }),
       // Whether a level is skipped was settled at activation; whom it reaches is read when it fires.
-      escalationTargets: (e) => (escalationPeople(state, e.clock, e.level).length ? escalationTargets(state, e.clock, e.level) : []),
+      escalationTargets: (e) => escalationTargets(state, e),
       escalated: (fired) => {
         if (!fired.skipped) state.escalationsFired += 1;
         const page = fired.clock.startsWith('ack:') ? state.pages.find((x) => `ack:${x.role}` === fired.clock) : undefined;
@@ -217,19 +217,18 @@ function escalationPeople(state: IncidentState, clock: string, level: number): A
 
 /**
  * Whom one escalation level reaches, as the roster and memberships stand when it fires (a
- * shift may have changed since activation): a page's next person on duty, then the
- * property's project managers, then its directors; an overdue step's first level reminds
- * whoever holds its role.
+ * shift may have changed since activation): nobody when the level had nobody at activation
+ * (it is recorded skipped); a page's first level, the next person on duty; an overdue step's
+ * first level, whoever holds its role; any other level, the kit's default — everyone holding
+ * the level's role (project manager, director) at the property then.
  */
-function escalationTargets(state: IncidentState, clock: string, level: number): NotifyTarget[] {
-  const [kind, key = ''] = clock.split(':') as [string, string | undefined];
-  const upline: NotifyTarget[][] = [[{ kind: 'role', role: 'manager' }], [{ kind: 'role', role: 'director' }]];
-  if (kind === 'ack') return [[{ kind: 'on-duty', role: key, position: 2 } as NotifyTarget], ...upline][level - 1] ?? [];
-  if (kind === 'step') {
-    const step = state.steps.find((s) => s.key === key);
-    return [step ? staffTargets(holder(state, step.role)) : [], ...upline][level - 1] ?? [];
-  }
-  return upline[level - 1] ?? [];
+function escalationTargets(state: IncidentState, e: { clock: string; level: number }): NotifyTarget[] | undefined {
+  const people = escalationPeople(state, e.clock, e.level);
+  if (!people.length) return [];
+  const [kind, key = ''] = e.clock.split(':') as [string, string | undefined];
+  if (kind === 'ack' && e.level === 1) return [{ kind: 'on-duty', role: key, position: 2 }];
+  if (kind === 'step' && e.level === 1) return staffTargets(people);
+  return undefined;
 }
 
 /**

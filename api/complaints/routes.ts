@@ -266,12 +266,9 @@ export const complaintRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const id = req.params.id;
       const { state, contact } = await complaints.readOpen(req, id);
-      return startRepairOrderFrom(req, reply, req.body, {
-        state,
-        // The repair's reporter is the complainant: their contact is copied under the order before it starts.
-        parent: () => ({ scope: 'complaint-work-order', label: `complaint ${id}`, id, propertyId: state.propertyId, location: state.location, channel: workOrderChannel(state.channel), contact: contact ?? { name: `Complaint ${id}` } }),
-        step: (order) => step(req, id, addWorkOrderUpdate, { actor: actorOf(req), order }),
-      });
+      // The repair's reporter is the complainant: their contact is copied under the order before it starts.
+      const parent = { scope: 'complaint-work-order', label: `complaint ${id}`, id, propertyId: state.propertyId, location: state.location, channel: workOrderChannel(state.channel), contact: contact ?? { name: `Complaint ${id}` } };
+      return startRepairOrderFrom(req, reply, req.body, parent, (order) => step(req, id, addWorkOrderUpdate, { actor: actorOf(req), order }));
     },
   );
 

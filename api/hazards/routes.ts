@@ -193,12 +193,10 @@ export const hazardRoutes: FastifyPluginAsyncZod = async (app) => {
     repairOrderRouteSchema('hazards', 'Start a repair order for the hazard (a child workflow); the hazard cannot be reported rectified while it is open', hazardParams, hazard),
     async (req, reply) => {
       const id = req.params.id;
-      return startRepairOrderFrom(req, reply, req.body, {
-        state: (await hazards.readOpen(req, id)).state,
-        // The repair's reporter is the hazard: a name for its messages, no personal data.
-        parent: (state) => ({ scope: 'hazard-work-order', label: `hazard ${id}`, id, propertyId: state.propertyId, location: state.location, channel: 'patrol', contact: { name: `Hazard ${id}` } }),
-        step: (order) => step(req, id, hazardWorkOrderUpdate, { actor: actorOf(req), order }),
-      });
+      const { state } = await hazards.readOpen(req, id);
+      // The repair's reporter is the hazard: a name for its messages, no personal data.
+      const parent = { scope: 'hazard-work-order', label: `hazard ${id}`, id, propertyId: state.propertyId, location: state.location, channel: 'patrol', contact: { name: `Hazard ${id}` } } as const;
+      return startRepairOrderFrom(req, reply, req.body, parent, (order) => step(req, id, hazardWorkOrderUpdate, { actor: actorOf(req), order }));
     },
   );
 };

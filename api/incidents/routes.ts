@@ -335,16 +335,12 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
     repairOrderRouteSchema('incidents', 'Start a repair order from the incident (a child workflow; it carries on if the incident closes first). Where: the body’s unit or common area, else the affected buildings', incidentParams, incident),
     async (req, reply) => {
       const id = req.params.id;
-      return startRepairOrderFrom(req, reply, req.body, {
-        state: (await incidents.readOpen(req, id)).state,
-        parent: async (state) => {
-          const names = (await listBuildings(db, state.propertyId)).filter((b) => state.buildingIds.includes(b.id)).map((b) => b.name);
-          const label = `${state.kind} ${id}`;
-          // The repair's reporter is the incident: a name for its messages, no personal data.
-          return { scope: 'incident-work-order', label, id, propertyId: state.propertyId, location: { commonArea: names.join(', ') || label }, channel: 'incident', contact: { name: `Incident ${id}` } };
-        },
-        step: async (order) => present((await incidents.step(req, id, incidentRepairOrderUpdate, { actor: actorOf(req), order })).state),
-      });
+      const { state } = await incidents.readOpen(req, id);
+      const names = (await listBuildings(db, state.propertyId)).filter((b) => state.buildingIds.includes(b.id)).map((b) => b.name);
+      const label = `${state.kind} ${id}`;
+      // The repair's reporter is the incident: a name for its messages, no personal data.
+      const parent = { scope: 'incident-work-order', label, id, propertyId: state.propertyId, location: { commonArea: names.join(', ') || label }, channel: 'incident', contact: { name: `Incident ${id}` } } as const;
+      return startRepairOrderFrom(req, reply, req.body, parent, async (order) => present((await incidents.step(req, id, incidentRepairOrderUpdate, { actor: actorOf(req), order })).state));
     },
   );
   app.post('/incidents/:id/close', stepRoute('Close after the review: every improvement action verified or dropped', noteBody), async (req) =>
