@@ -103,7 +103,14 @@ describe('the incident list and statistics', () => {
 describe('a drill schedule', () => {
   it('is paused and resumed with a reason (the engine records the pause), refused a second pause or a change once retired, each change audited', async () => {
     const admin = await t.as('manager.zhou');
-    const created = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: { incidentType: 'power_cut', every: 12, unit: 'months', anchor: '2030-06-01T10:00:00+08:00', holdWithin: 'P30D' } });
+    const schedule = { incidentType: 'power_cut', every: 12, unit: 'months', anchor: '2030-06-01T10:00:00+08:00', holdWithin: 'P30D' };
+    const list = async () => (await t.app.inject({ method: 'GET', url: '/v1/properties/harbour-view/drill-schedules', headers: admin })).json<Json>().items as Json[];
+    const before = (await list()).length;
+    // An anchor outside the years a date may name is refused by name, and nothing is written.
+    const ancient = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: { ...schedule, anchor: '0020-02-29T00:00:00Z' } });
+    expect([ancient.statusCode, fields(ancient)]).toEqual([400, ['body.anchor']]);
+    expect((await list()).length).toBe(before);
+    const created = await t.app.inject({ method: 'POST', url: '/v1/properties/harbour-view/drill-schedules', headers: admin, payload: schedule });
     expect(created.statusCode).toBe(201);
     const id = created.json<Json>().id as string;
     const status = async (payload: object, username = 'manager.zhou') => t.app.inject({ method: 'POST', url: `/v1/drill-schedules/${id}/status`, headers: await t.as(username), payload });

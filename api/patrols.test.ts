@@ -139,6 +139,7 @@ describe('patrols through the API', () => {
     const anchor = new Date((await env.currentTimeMs()) + 10 * MIN).toISOString();
     const bad = await post('/patrol-schedules', 'manager.zhou', { routeId: route.id, name: 'x', every: 0, unit: 'fortnights', anchor });
     expect(fields(bad)).toEqual(expect.arrayContaining(['body.every', 'body.unit']));
+    expect(fields(await post('/patrol-schedules', 'manager.zhou', { routeId: route.id, name: 'x', every: 2, unit: 'hours', anchor: '0020-02-29T00:00:00Z' }))).toEqual(['body.anchor']);
     const created = await post('/patrol-schedules', 'manager.zhou', { routeId: route.id, name: 'Every 2 h', every: 2, unit: 'hours', anchor });
     expect(created.statusCode).toBe(201);
     const schedule = created.json();

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { incidentTypes } from '../../domain/emergency.js';
 import { intervalUnits } from '../../domain/maintenance.js';
-import { timestamp } from '../common.js';
+import { isoInstant, timestamp } from '../common.js';
 import { text } from '../maintenance-schemas.js';
 import { duration } from '../sla-policies/schemas.js';
 
@@ -11,7 +11,7 @@ export const createDrillScheduleBody = z
     incidentType: z.enum(incidentTypes),
     every: z.int().min(1).max(1000),
     unit: z.enum(intervalUnits).meta({ description: 'fire drills: every 6 months (seed 001); network security: every 3 months' }),
-    anchor: z.iso.datetime({ offset: true }).meta({ description: 'the first due time; the n-th is anchor + n × interval' }),
+    anchor: isoInstant.meta({ description: 'the first due time; the n-th is anchor + n × interval' }),
     holdWithin: duration.meta({ description: 'a drill not held (resolved) this long after its due time escalates' }),
   })
   .strict();

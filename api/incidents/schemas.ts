@@ -4,7 +4,7 @@ import { repairOrderLinkSchema } from '../repair-orders.js';
 import { incidentKinds, incidentSeverities, incidentTypes, responseRoles } from '../../domain/emergency.js';
 import { actionStatuses } from '../../workflows/improvement-action.contract.js';
 import { incidentStatuses, stepStatuses } from '../../workflows/incident.contract.js';
-import { propertyId } from '../common.js';
+import { isoInstant, propertyId } from '../common.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
 import { listQuery as workOrderListQuery } from '../work-orders/schemas.js';
@@ -41,7 +41,7 @@ export const reviewBody = z
   .object({
     summary: text(5000),
     actions: z
-      .array(z.object({ title: text(500), ownerId: z.uuid(), due: z.iso.datetime({ offset: true }) }).strict())
+      .array(z.object({ title: text(500), ownerId: z.uuid(), due: isoInstant }).strict())
       .max(20)
       .default([]),
   })

@@ -4,7 +4,7 @@ import { isIsoDuration, parseIsoDuration } from '../../domain/durations.js';
 import { catchUpPolicies, intervalUnits } from '../../domain/maintenance.js';
 import { hazardSeverities } from '../../workflows/hazard.contract.js';
 import { parseRoundWorkflowId, roundStatuses, routeKinds } from '../../workflows/patrol-round.contract.js';
-import { isoMonth, propertyId } from '../common.js';
+import { isoInstant, isoMonth, propertyId } from '../common.js';
 import { text } from '../maintenance-schemas.js';
 import { actorSchema, csv, deadlineSchema, isoSchema, timelineSchema } from '../process-views.js';
 
@@ -86,7 +86,7 @@ export const createScheduleBody = z
     name: text(200),
     every: z.int().min(1).max(1000),
     unit: z.enum(intervalUnits),
-    anchor: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).meta({ description: 'the first round’s due time' }),
+    anchor: isoInstant.transform((s) => new Date(s)).meta({ description: 'the first round’s due time' }),
     opensBefore: span('how long before its due time a round can be started').optional(),
     catchUp: z.enum(catchUpPolicies).optional(),
   })
@@ -118,14 +118,14 @@ export const roundParams = z.object({
 });
 
 export const startRoundBody = z
-  .object({ routeId: z.uuid(), due: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional().meta({ description: 'now by default' }) })
+  .object({ routeId: z.uuid(), due: isoInstant.transform((s) => new Date(s)).optional().meta({ description: 'now by default' }) })
   .strict();
 export const emptyBody = z.object({}).strict().optional();
 export const checkInBody = z
   .object({
     checkpointId: z.uuid(),
     tagCode: z.string().min(1).max(100).meta({ description: 'as read from the QR code or NFC tag; must match the checkpoint' }),
-    deviceTime: z.iso.datetime({ offset: true }).optional().meta({ description: 'the device clock when the scan was taken (offline scans); flagged when too far from the server time' }),
+    deviceTime: isoInstant.optional().meta({ description: 'the device clock when the scan was taken (offline scans); flagged when too far from the server time' }),
     gps: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), accuracyM: z.number().min(0).max(100_000).optional() }).strict().optional(),
   })
   .strict();
@@ -143,8 +143,8 @@ export const roundListQuery = z
     propertyId: propertyId.optional(),
     routeId: z.uuid().optional(),
     status: csv(roundStatuses).optional(),
-    dueFrom: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-    dueTo: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+    dueFrom: isoInstant.transform((s) => new Date(s)).optional(),
+    dueTo: isoInstant.transform((s) => new Date(s)).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
