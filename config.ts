@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultReplacementRule } from './domain/maintenance.js';
+import { defaultReplacementRule, defaultTaskLeadMs } from './domain/maintenance.js';
 import { parsePayloadKeys, type PayloadKeys } from './payload-codec.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -61,6 +61,7 @@ export const envSchema = z.object({
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MAINTENANCE_REPLACEMENT_REPAIRS: z.coerce.number().int().min(1).max(1000).default(defaultReplacementRule.repairs),
   MAINTENANCE_REPLACEMENT_MONTHS: z.coerce.number().int().min(1).max(120).default(defaultReplacementRule.months),
+  MAINTENANCE_TASK_LEAD_SECONDS: z.coerce.number().int().min(0).max(86_400).default(defaultTaskLeadMs / 1000),
   PAYLOAD_KEYS: z
     .string()
     .optional()
@@ -111,7 +112,8 @@ export interface Config {
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
   /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
-  maintenance: { replacementRule: { repairs: number; months: number } };
+  /** The replacement rule; how long before it opens a task is started (listed as scheduled). */
+  maintenance: { replacementRule: { repairs: number; months: number }; taskLeadMs: number };
   /** Keys of the payload codec: histories are encrypted at rest when set. */
   payloadKeys?: PayloadKeys;
   /** Origins (the Temporal Web UI's) allowed to call the codec endpoint from a browser. */
@@ -240,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.NOTIFY_WEBHOOK_URL ? { webhookUrl: e.NOTIFY_WEBHOOK_URL } : {}),
       ...(e.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: e.NOTIFY_WEBHOOK_SECRET } : {}),
     },
-    maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS } },
+    maintenance: { replacementRule: { repairs: e.MAINTENANCE_REPLACEMENT_REPAIRS, months: e.MAINTENANCE_REPLACEMENT_MONTHS }, taskLeadMs: e.MAINTENANCE_TASK_LEAD_SECONDS * 1000 },
     ...(e.PAYLOAD_KEYS ? { payloadKeys: e.PAYLOAD_KEYS } : {}),
     // The dev server's Web UI by default, under either name a browser may use for it.
     codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`],

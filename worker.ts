@@ -46,7 +46,7 @@ const worker = await Worker.create({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowBundle: { code: workflowCode },
-  activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger }),
+  activities: createActivities({ db: database.db, notifier: createNotifier(config.notifications, logger), logger, taskLeadMs: config.maintenance.taskLeadMs }),
   // A worker that dies without saying so (SIGKILL, a lost node) keeps its workflows' next tasks on
   // its own queue until this runs out; 10 s by default, which would delay every overdue escalation
   // by that much after a crash. A live worker polls its own queue all the time, so 1 s is missed

@@ -1,6 +1,7 @@
 /** All activities, built over their dependencies. Workflows proxy `ReturnType<typeof createActivities>`. */
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
+import { defaultTaskLeadMs } from '../domain/maintenance.js';
 import { assignTechnicianActivity } from './dispatch.js';
 import { findRespondersActivity, loadDrillScheduleActivity } from './emergency.js';
 import { deliverNotificationsActivity } from './notifications.js';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   db: Db;
   notifier: Notifier;
   logger: Logger;
+  /** How long before it opens a maintenance task is started; `defaultTaskLeadMs` when absent. */
+  taskLeadMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -34,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Send outbox rows through the configured channel. */
     deliverNotifications,
     /** A maintenance plan as its engine runs it: schedule, window, checklist, who, last completion. */
-    loadMaintenancePlan: loadMaintenancePlanActivity(deps.db),
+    loadMaintenancePlan: loadMaintenancePlanActivity(deps.db, deps.taskLeadMs ?? defaultTaskLeadMs),
     /** The repair order a failed checklist item starts, linked to its equipment. */
     prepareDefectOrder: prepareDefectOrderActivity(deps.db),
     /** Equipment back in service once no repair order raised by a defect on it is open. */

@@ -12,6 +12,7 @@ import { equipment, equipmentWorkOrders, maintenanceTasks, workOrders } from '..
 import { allocateWorkOrderId, claimIdempotencyKey, requestHash } from '../db/work-orders.js';
 import { parseIsoDuration } from '../domain/durations.js';
 import { defectCategory, pendingTaskStatuses, type ChecklistItem, type EquipmentKind, type IntervalUnit, type PlanMode } from '../domain/maintenance.js';
+import { taskLeadMs, type Schedule } from '../domain/maintenance-schedule.js';
 import { toPolicySnapshot } from '../domain/sla-policy.js';
 import type { EscalationStep } from '../workflows/sla/clocks.js';
 import type { TaskAssignment, TaskEquipment } from '../workflows/maintenance-task.contract.js';
@@ -33,8 +34,8 @@ export interface PlanForEngine extends RecurringPlan {
   escalation: EscalationStep[];
 }
 
-/** Build the loadMaintenancePlan activity: the plan as it stands now, or null if it does not exist. */
-export function loadMaintenancePlanActivity(db: Db) {
+/** Build the loadMaintenancePlan activity: the plan as it stands now, or null if it does not exist; its tasks started `leadMs` before they open. */
+export function loadMaintenancePlanActivity(db: Db, leadMs: number) {
   return async function loadMaintenancePlan(input: { planId: string }): Promise<PlanForEngine | null> {
     const plan = await getPlan(db, input.planId);
     if (!plan) return null;
@@ -51,6 +52,7 @@ export function loadMaintenancePlanActivity(db: Db) {
         .where(eq(maintenanceTasks.planId, plan.id)),
     ]);
     const overdueAfterMs = parseIsoDuration(plan.overdueAfter);
+    const schedule: Schedule = { mode: plan.mode as PlanMode, every: plan.every, unit: plan.unit as IntervalUnit, anchorMs: plan.anchor.getTime(), timeZone: property?.timezone ?? 'Asia/Shanghai' };
     const a = plan.assignee;
     const assignTo: TaskAssignment =
       'department' in a ? { department: a.department } : 'role' in a ? { role: a.role as Extract<TaskAssignment, { role: unknown }>['role'] } : { contractor: piece?.contractorName ?? 'contractor' };
@@ -63,8 +65,9 @@ export function loadMaintenancePlanActivity(db: Db) {
       statusChangedAt: plan.statusChangedAt.getTime(),
       revision: plan.revision,
       createdAt: plan.createdAt.getTime(),
-      schedule: { mode: plan.mode as PlanMode, every: plan.every, unit: plan.unit as IntervalUnit, anchorMs: plan.anchor.getTime(), timeZone: property?.timezone ?? 'Asia/Shanghai' },
+      schedule,
       opensBeforeMs: parseIsoDuration(plan.opensBefore),
+      leadMs: taskLeadMs(schedule, leadMs),
       overdueAfterMs,
       catchUp: plan.catchUp as PlanForEngine['catchUp'],
       template: template ? { code: template.code, version: template.version, items: template.items } : null,

@@ -1,15 +1,16 @@
 /**
  * Reading the maintenance-task projection (`maintenance_tasks`, written by the task workflow's
- * recording activity, never by the API): one row and the filtered list, newest due first.
+ * recording activity, never by the API): one row and the filtered list, newest due first,
+ * each with its status as staff see it (a task past its opening time is open).
  */
 import { and, desc, eq, gte, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
 import { pendingTaskStatuses } from '../domain/maintenance.js';
 import type { Db } from './index.js';
-import { tasksCovering, type EquipmentRow, type MaintenanceTaskRow } from './maintenance.js';
+import { tasksCovering, visibleStatusSql, visibleTaskColumns, type EquipmentRow, type MaintenanceTaskRow } from './maintenance.js';
 import { maintenanceTasks as t } from './schema/index.js';
 
 export async function getTaskRow(db: Db, workflowId: string): Promise<MaintenanceTaskRow | undefined> {
-  const [row] = await db.select().from(t).where(eq(t.workflowId, workflowId));
+  const [row] = await db.select(visibleTaskColumns).from(t).where(eq(t.workflowId, workflowId));
   return row;
 }
 
@@ -47,13 +48,13 @@ export interface TaskFilter {
 export async function listTasks(db: Db, f: TaskFilter): Promise<{ items: MaintenanceTaskRow[]; next?: TaskCursor }> {
   const overdue: SQL = and(inArray(t.status, [...pendingTaskStatuses]), lt(t.overdueAt, sql`now()`))!;
   const rows = await db
-    .select()
+    .select(visibleTaskColumns)
     .from(t)
     .where(
       and(
         f.propertyIds ? inArray(t.propertyId, f.propertyIds) : undefined,
         f.propertyId ? eq(t.propertyId, f.propertyId) : undefined,
-        f.status?.length ? inArray(t.status, f.status) : undefined,
+        f.status?.length ? inArray(visibleStatusSql(), f.status) : undefined,
         f.planId ? eq(t.planId, f.planId) : undefined,
         f.equipment ? tasksCovering(f.equipment) : undefined,
         f.assigneeId ? eq(t.assigneeId, f.assigneeId) : undefined,

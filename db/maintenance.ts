@@ -3,7 +3,7 @@
  * plan definitions, and the reads over the task projection (history, compliance). Every
  * write appends its audit row in the same transaction; no personal data goes into the audit.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, max, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, max, or, sql, type SQL } from 'drizzle-orm';
 import type { EquipmentKind, EquipmentStatus, IntervalUnit, PlanMode } from '../domain/maintenance.js';
 import type { Schedule } from '../domain/maintenance-schedule.js';
 import type { Actor } from '../domain/roles.js';
@@ -196,6 +196,17 @@ export interface ReplacementRule {
   months: number;
 }
 
+/**
+ * A task's status as staff see it (`visibleTaskStatus` in domain/maintenance.ts): a scheduled
+ * task past its opening time is open, though its workflow may not have recorded it yet.
+ */
+export function visibleStatusSql(): SQL<string> {
+  return sql<string>`CASE WHEN ${maintenanceTasks.status} = 'scheduled' AND ${maintenanceTasks.opensAt} <= now() THEN 'open' ELSE ${maintenanceTasks.status} END`;
+}
+
+/** Every column of a task row, its status as staff see it. */
+export const visibleTaskColumns = { ...getTableColumns(maintenanceTasks), status: visibleStatusSql().as('status') };
+
 /** The tasks that maintain a piece of equipment: its own, and those of plans covering every piece of its kind at its property. */
 export function tasksCovering(item: Pick<EquipmentRow, 'id' | 'propertyId' | 'kind'>): SQL {
   return or(
@@ -215,7 +226,7 @@ export async function equipmentHistory(db: Db, item: EquipmentRow, rule: Replace
   windowStart.setUTCMonth(windowStart.getUTCMonth() - rule.months);
   const [[taskCount], tasks, links, [recent]] = await Promise.all([
     db.select({ n: count() }).from(maintenanceTasks).where(coversItem),
-    db.select().from(maintenanceTasks).where(coversItem).orderBy(desc(maintenanceTasks.nominalDue)).limit(50),
+    db.select(visibleTaskColumns).from(maintenanceTasks).where(coversItem).orderBy(desc(maintenanceTasks.nominalDue)).limit(50),
     db
       .select({
         workOrderId: equipmentWorkOrders.workOrderId,

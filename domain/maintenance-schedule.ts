@@ -139,6 +139,15 @@ export function lateToleranceMs(s: Schedule): number {
   return Math.min(60_000, Math.floor((shortestUnitMs[s.unit] * s.every) / 2));
 }
 
+/**
+ * How long before it opens an occurrence's task is started (listed as scheduled): `leadMs`,
+ * or half the shortest interval for plans whose interval is shorter than twice that, so a
+ * plan every few seconds keeps only its next task ahead.
+ */
+export function taskLeadMs(s: Schedule, leadMs: number): number {
+  return Math.max(0, Math.min(leadMs, Math.floor((shortestUnitMs[s.unit] * s.every) / 2)));
+}
+
 /** An occurrence to start now, and whether it starts late (it came due while nobody was processing the plan). */
 export interface DueOccurrence {
   nominalDueMs: number;

@@ -108,3 +108,20 @@ export const maintenanceWriterRoles: readonly Role[] = ['admin', 'director', 'ma
 
 /** Equipment with at least `repairs` repair orders within `months` is due for replacement (seed 001). */
 export const defaultReplacementRule = { repairs: 3, months: 6 } as const;
+
+/**
+ * How long before it opens a task's workflow is started by its plan, by default: a quarter
+ * of an hour. The task is listed as scheduled meanwhile, so the plans due at one instant
+ * (every pump at 08:00) cost the worker nothing at that instant: each task is already there
+ * and is shown open from its opening time (`visibleTaskStatus`).
+ */
+export const defaultTaskLeadMs = 15 * 60_000;
+
+/**
+ * A task's status as staff see it: a scheduled task past its opening time is open, though its
+ * workflow may not have recorded the opening yet (its timer waits behind a burst of others);
+ * a step taken on it then records the opening first. db/maintenance-tasks.ts says the same in SQL.
+ */
+export function visibleTaskStatus(status: MaintenanceTaskStatus, opensAtMs: number, nowMs: number): MaintenanceTaskStatus {
+  return status === 'scheduled' && opensAtMs <= nowMs ? 'open' : status;
+}

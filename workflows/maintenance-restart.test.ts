@@ -10,7 +10,8 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changePlan, createPlan } from '../db/maintenance.js';
+import { changePlan, createPlan, type NewPlan } from '../db/maintenance.js';
+import { listTasks } from '../db/maintenance-tasks.js';
 import { seedDemo } from '../db/seed.js';
 import type { Actor } from '../domain/roles.js';
 import { freshDatabase, type TestDatabase } from '../test/harness/db.js';
@@ -19,7 +20,7 @@ import { eventually, saveFixture, stepThenRead } from '../test/harness/processes
 import { devServerEnv } from '../test/harness/temporal.js';
 import { actor, workOrderWorker } from '../test/harness/work-orders.js';
 import { planChangedSignal, planWorkflowId } from './maintenance-plan.contract.js';
-import { completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId } from './maintenance-task.contract.js';
+import { assignTaskUpdate, completeTaskUpdate, maintenanceTaskQuery, startTaskUpdate, taskWorkflowId } from './maintenance-task.contract.js';
 
 const EVERY_S = 4;
 /** How long a worker that comes back may take to catch up. */
@@ -52,7 +53,7 @@ async function retire(planId: string, manager: Actor, handle: WorkflowHandle): P
 }
 
 /** A pump plan every `every` seconds, its first occurrence `inMs` from now, tasks open at their due time. */
-async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest_only', inMs: number, mode: 'fixed' | 'floating' = 'fixed') {
+async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest_only', inMs: number, mode: 'fixed' | 'floating' = 'fixed', assignee: NewPlan['assignee'] = { department: 'engineering' }) {
   const manager = await actor(database.db, 'manager.zhou');
   const [pump] = (await database.pool.query<{ id: string }>("SELECT id FROM equipment WHERE code = 'PUMP-1'")).rows;
   const anchor = Date.now() + inMs;
@@ -69,7 +70,7 @@ async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest
       anchor: new Date(anchor),
       opensBefore: 'PT0S',
       overdueAfter: 'PT1M',
-      assignee: { department: 'engineering' },
+      assignee,
       templateCode: 'pump-monthly',
       templateVersion: null,
       catchUp,
@@ -79,6 +80,47 @@ async function secondsPlan(name: string, every: number, catchUp: 'all' | 'latest
   );
   return { manager, anchor, plan };
 }
+
+describe('a maintenance task started ahead of its opening', () => {
+  it('is listed scheduled until its opening time and open from then, and a step taken before the worker records the opening opens it first, once', async () => {
+    // Every 10 s: each task is started half an interval (5 s) before it opens.
+    const { manager, anchor, plan } = await secondsPlan('Pump check, started ahead (test)', 10, 'all', 8_000, 'fixed', { role: 'technician' });
+    const taskId = taskWorkflowId(plan.id, anchor);
+    const raw = async () => (await database.pool.query<{ status: string; created_at: Date }>('SELECT status, created_at FROM maintenance_tasks WHERE workflow_id = $1', [taskId])).rows[0];
+    const listed = async () => (await listTasks(database.db, { planId: plan.id, limit: 10 })).items.find((t) => t.workflowId === taskId)?.status;
+    const first = await workOrderWorker(env, database.db);
+    const taskQueue = first.options.taskQueue;
+    const firstRun = first.run();
+    const handle = await env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue, args: [{ planId: plan.id }] });
+    const ahead = await eventually(raw, (r) => r !== undefined, 'the task started ahead', () => '', RESTART_MS);
+    expect(ahead!.created_at.getTime()).toBeLessThan(anchor - 2_000);
+    expect([ahead!.status, await listed()]).toEqual(['scheduled', 'scheduled']);
+    // No worker at its opening time: the list shows it open all the same; the workflow has not recorded it.
+    first.shutdown();
+    await firstRun;
+    await new Promise((r) => setTimeout(r, Math.max(0, anchor + 1_000 - Date.now())));
+    expect([(await raw())!.status, await listed()]).toEqual(['scheduled', 'open']);
+
+    // A supervisor assigns it before the worker is back: the step's workflow task brings the opening's timer too.
+    const tech = await actor(database.db, 'tech.chen');
+    const h = env.client.workflow.getHandle(taskId);
+    const assigning = h.executeUpdate(assignTaskUpdate, { args: [{ actor: manager, assignee: { id: tech.id, name: tech.name }, reason: 'first on shift' }] });
+    const second = await workOrderWorker(env, database.db, { taskQueue });
+    await second.runUntil(async () => {
+      expect((await assigning).status).toBe('assigned');
+      const state = await h.query(maintenanceTaskQuery);
+      expect(state.timeline.filter((e) => e.action === 'open' || e.action === 'assign').map((e) => [e.action, e.actor.id])).toEqual([
+        ['open', 'system'],
+        ['assign', manager.id],
+      ]);
+      await eventually(raw, (r) => r?.status === 'assigned', 'the assignment projected');
+      await saveFixture(h, 'maintenance-task', 'opened-by-a-step');
+      await retire(plan.id, manager, handle);
+      await saveFixture(handle, 'maintenance-plan', 'seconds-plan-started-ahead');
+    });
+    for (const t of (await listTasks(database.db, { planId: plan.id, limit: 50 })).items) await env.client.workflow.getHandle(t.workflowId).terminate('test over').catch(() => undefined);
+  });
+});
 
 describe('a maintenance plan whose worker is down across three due times', () => {
   it('starts each of the three missed occurrences once, flagged late, when a worker returns, and none again after a second restart', async () => {

@@ -7,7 +7,7 @@
  */
 import { condition, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { ChecklistItem } from '../domain/maintenance.js';
+import { visibleTaskStatus, type ChecklistItem } from '../domain/maintenance.js';
 import type { Actor } from '../domain/roles.js';
 import {
   assignTaskUpdate,
@@ -54,6 +54,8 @@ interface Task {
   payload: (extra?: Record<string, unknown>) => Record<string, unknown>;
   /** Steps recorded when a repair order finishes: awaited before the workflow ends. */
   repairs: Promise<unknown>[];
+  /** The opening, once begun: by its timer, or by a step that came first. */
+  opening?: Promise<void>;
 }
 
 /** A maintenance task, from the plan's start of it until it is done, skipped or missed, and its repairs are over. */
@@ -73,7 +75,7 @@ export async function maintenanceTaskWorkflow(input: MaintenanceTaskInput): Prom
   } else {
     // Nothing to do before it opens, unless a supervisor skips it first.
     if (input.opensAt > Date.now()) await condition(() => state.status !== 'scheduled', input.opensAt - Date.now());
-    if (state.status === 'scheduled') await openTask(t);
+    if (state.status === 'scheduled') await opening(t);
   }
   await p.runToEnd(() => Promise.all(t.repairs));
   await tellPlan(state);
@@ -106,6 +108,9 @@ function maintenanceTask(input: MaintenanceTaskInput): Task {
       escalation: state.escalation,
     }),
     assignee: () => state.assignee,
+    // Past its opening time a task is open to staff (the list shows it so) before its timer is processed.
+    // (The kit asks only once a step arrives, after `task` below exists.)
+    reachedByTime: () => (visibleTaskStatus(state.status, state.opensAt, Date.now()) !== state.status ? { status: 'open', reach: () => opening(task) } : undefined),
     identity: () => ({
       planId: state.planId,
       planRevision: state.planRevision,
@@ -141,7 +146,8 @@ function maintenanceTask(input: MaintenanceTaskInput): Task {
       escalated: () => undefined,
     },
   });
-  return { state, p, payload, repairs: [] };
+  const task: Task = { state, p, payload, repairs: [] };
+  return task;
 }
 
 const assigneeTargets = (state: MaintenanceTaskState): NotifyTarget[] => {
@@ -154,6 +160,12 @@ function recordEnd(state: MaintenanceTaskState, status: 'skipped' | 'missed', re
   if (status === 'skipped') state.skippedReason = reason;
   else state.missedReason = reason;
   state.closedAt = now;
+}
+
+/** The task opens, once, whichever comes first: its timer or a step taken after its opening time. */
+function opening(t: Task): Promise<void> {
+  t.opening ??= openTask(t);
+  return t.opening;
 }
 
 /** The task opens: its clocks start, and it goes to whoever the plan names. */

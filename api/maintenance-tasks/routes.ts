@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getEquipment, type MaintenanceTaskRow } from '../../db/maintenance.js';
 import { getTaskRow, listTasks } from '../../db/maintenance-tasks.js';
-import { pendingTaskStatuses, type MaintenanceTaskStatus } from '../../domain/maintenance.js';
+import { pendingTaskStatuses, visibleTaskStatus, type MaintenanceTaskStatus } from '../../domain/maintenance.js';
 import type { maintenanceTaskWorkflow } from '../../workflows/maintenance-task.js';
 import {
   assignTaskUpdate,
@@ -76,7 +76,7 @@ function present(id: string, state: MaintenanceTaskState, row: MaintenanceTaskRo
     opensAt: iso(state.opensAt),
     overdueAt: iso(state.overdueAt),
     late: state.late,
-    status: state.status,
+    status: visibleTaskStatus(state.status, state.opensAt, Date.now()),
     assignTo: state.assignTo,
     assignee: state.assignee ?? null,
     template: state.template,

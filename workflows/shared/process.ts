@@ -106,6 +106,13 @@ export interface ProcessSpec<K extends ProcessKind, S extends string, A extends 
   /** The clock to start under this name now, from the policy in force; undefined: the policy has none. */
   clock: (name: C) => ClockSpec | undefined;
   assignee: () => Assignee | undefined;
+  /**
+   * A status the process has reached by the clock but not recorded yet, because the timer
+   * that records it is still waiting for the worker (a maintenance task past its opening
+   * time, behind a burst of others). A step that may start only from there is checked as
+   * from there, and `reach` records it first. Undefined when there is none.
+   */
+  reachedByTime?: () => { status: S; reach: () => Promise<void> } | undefined;
   /** The projection's fixed part, written with the first step. */
   identity: () => ProcessProjections[K]['identity'];
   /** The projection's changing part, written with every step; `view` is the clocks now. */
@@ -326,10 +333,10 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     },
   );
 
-  /** 409 unless the process is in a status the action may start from. */
-  const ensureFrom = (action: A): void => {
+  /** 409 unless the process is in a status the action may start from (`status`: as staff see it). */
+  const ensureFrom = (action: A, status: S = state.status): void => {
     const { from } = table[action];
-    if (!from.includes(state.status)) throw illegalTransition(spec.noun, action, state.status, from);
+    if (!from.includes(status)) throw illegalTransition(spec.noun, action, status, from);
   };
 
   const isParty = (party: Party, actor: Actor): boolean => (party === 'assignee' ? spec.assignee()?.id === actor.id : state.createdBy.id === actor.id);
@@ -359,19 +366,29 @@ export function createProcess<K extends ProcessKind, S extends string, A extends
     return record(recordAs ?? action, actor, { ...step, from });
   };
 
+  /** The status the process has reached by the clock, when the action may start only from there. */
+  const reachedFor = (action: A) => {
+    const { from } = table[action];
+    const reached = from.includes(state.status) ? undefined : spec.reachedByTime?.();
+    return reached && from.includes(reached.status) ? reached : undefined;
+  };
+
   /** Register a staff step: the validator checks status and actor from the table, then the step's own rules. */
   const step = <Args extends { actor: Actor }>(update: UpdateDefinition<StepOutcome, [Args]>, action: A, h: StepHandlers<Args>): void => {
     setHandler(
       update,
       async (args: Args) => {
         const before = { steps: state.timeline.length };
-        if (!h.alreadyApplied?.(args)) await h.run(args);
+        if (!h.alreadyApplied?.(args)) {
+          await reachedFor(action)?.reach();
+          await h.run(args);
+        }
         return outcome(before);
       },
       {
         validator: (args: Args) => {
           if (h.alreadyApplied?.(args)) return;
-          ensureFrom(action);
+          if (!reachedFor(action)) ensureFrom(action, spec.reachedByTime?.()?.status);
           ensureMay(action, args.actor);
           h.validate?.(args);
         },

@@ -33,6 +33,14 @@ export interface RecurringPlan {
   schedule: Schedule;
   /** How long before its due time an occurrence starts (a task opens, a round's window begins). */
   opensBeforeMs: number;
+  /**
+   * How long before it starts an occurrence's workflow is started to wait for it (a
+   * maintenance task listed as scheduled), so that the plans due at one instant cost nothing
+   * at that instant. Absent (0) for kinds whose occurrences begin when started, and in the
+   * plans loaded by runs from before it existed: it comes with the plan, from an activity,
+   * so those runs replay as they ran.
+   */
+  leadMs?: number;
   catchUp: 'all' | 'latest_only';
   /** When an occurrence of the plan was last completed (a floating plan counts from it). */
   lastCompletedAt: number | null;

@@ -68,9 +68,10 @@ export async function runRecurringPlan<P extends RecurringPlan>(input: Recurring
     const waitsForTask = plan.schedule.mode === 'floating' && plan.pendingTasks > 0;
     const start = waitsForTask ? null : kind.starter(plan);
     if (start) {
-      // Everything that starts by now is due to start; lateness is counted from the due time itself.
-      const horizon = Date.now() + plan.opensBeforeMs;
-      const sorted = classifyOccurrences(schedule, { afterMs: from, nowMs: horizon, policy: plan.catchUp, pauses, toleranceMs: lateToleranceMs(schedule) + plan.opensBeforeMs });
+      // Everything that starts (or is started ahead, by the lead) by now is due to start; lateness is counted from the due time itself.
+      const ahead = plan.opensBeforeMs + (plan.leadMs ?? 0);
+      const horizon = Date.now() + ahead;
+      const sorted = classifyOccurrences(schedule, { afterMs: from, nowMs: horizon, policy: plan.catchUp, pauses, toleranceMs: lateToleranceMs(schedule) + ahead });
       const due = sorted.policy === 'all' ? startsOfAll(sorted) : startsOfLatest(sorted);
       for (const occurrence of due) await start(occurrence);
       started += due.length;
@@ -125,10 +126,10 @@ function floatingDue(plan: RecurringPlan, handledUntil: number): number {
   return due > handledUntil ? due : addIntervals(plan.schedule, handledUntil, 1);
 }
 
-/** When the next occurrence starts: the next one after what was handled, less the opening window. */
+/** When the next occurrence is started: the next one after what was handled, less the opening window and the lead. */
 function nextOpening(plan: RecurringPlan, schedule: RecurringPlan['schedule'], after: number): number {
   const due = schedule.mode === 'floating' ? schedule.anchorMs : (occurrences(schedule, after, Number.MAX_SAFE_INTEGER, 1)[0] ?? Number.MAX_SAFE_INTEGER);
-  return Math.min(due - plan.opensBeforeMs, Date.now() + maxSleepMs);
+  return Math.min(due - plan.opensBeforeMs - (plan.leadMs ?? 0), Date.now() + maxSleepMs);
 }
 
 /** The longest the engine sleeps without looking at its plan again. */
