@@ -166,6 +166,15 @@ export function markdown(r: Results): string {
       `${fmt(m.bare.lagMs.p50, 0)} / ${fmt(m.bare.lagMs.p99, 0)} / ${fmt(m.bare.lagMs.max, 0)}`,
       `${fmt(m.lagRatio, 2)} × p99`,
     ]);
+    const recorded = m.real.recorded;
+    if (recorded) {
+      rows.push([
+        `Maintenance: due → the task workflow's own open step (assignment, notification): p50 / p99 / max ms (${recorded.missing} not within the grace)`,
+        `${fmt(recorded.lagMs.p50, 0)} / ${fmt(recorded.lagMs.p99, 0)} / ${fmt(recorded.lagMs.max, 0)}`,
+        '',
+        '',
+      ]);
+    }
     rows.push([`Maintenance: events per plan per cycle`, fmt(m.real.eventsPerPlanPerCycle, 0), fmt(m.bare.eventsPerPlanPerCycle, 0), `${fmt(ratio(m.real.eventsPerPlanPerCycle, m.bare.eventsPerPlanPerCycle), 2)} ×`]);
     const idle = (name: string) => fmt((m.idleCpuPerSecond[name] ?? 0) * 1000, 1);
     rows.push([`Idle CPU with ${m.plans} plans asleep per side (ms per s): worker; Temporal, PostgreSQL for both`, `${idle('worker')}; ${idle('temporal')}, ${idle('postgres')}`, idle('bare-worker'), '']);

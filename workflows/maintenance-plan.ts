@@ -3,14 +3,14 @@
  * (workflows/shared/recurring-plan.ts) whose occurrence is a maintenance task
  * `pm-task:<plan>:<nominal due>`, started once its checklist template exists.
  */
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { PlanForEngine } from '../activities/maintenance.js';
 import type { MaintenancePlanInput } from './maintenance-plan.contract.js';
 import { maintenanceTaskWorkflow } from './maintenance-task.js';
 import { taskWorkflowId, type MaintenanceTaskInput } from './maintenance-task.contract.js';
 import { databaseActivity } from './shared/process.js';
-import type { PlanOccurrence, RecurringPlanResult } from './shared/recurring-plan.contract.js';
+import { occurrenceWithdrawnSignal, type PlanOccurrence, type RecurringPlanResult } from './shared/recurring-plan.contract.js';
 import { runRecurringPlan, startOccurrence, type PlanKind } from './shared/recurring-plan.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -23,6 +23,11 @@ const maintenancePlans: PlanKind<PlanForEngine> = {
     const template = plan.template;
     return template ? (o) => startOccurrence(maintenanceTaskWorkflow, taskWorkflowId(plan.id, o.due), taskInput(plan, template, o)) : null;
   },
+  // A task that has ended or was never started has nothing to withdraw.
+  withdraw: (planId, due, reason) =>
+    getExternalWorkflowHandle(taskWorkflowId(planId, due))
+      .signal(occurrenceWithdrawnSignal, { reason })
+      .catch(() => undefined),
 };
 
 /** A maintenance plan, from its creation until it is retired. */

@@ -122,6 +122,28 @@ describe('a maintenance task started ahead of its opening', () => {
   });
 });
 
+describe('a maintenance plan retired while a task it started ahead waits to open', () => {
+  it('ends that task skipped with the retirement as its reason, and starts none after it', async () => {
+    // Every 20 s: the first task is started 10 s before it opens, 12 s from now.
+    const { manager, anchor, plan } = await secondsPlan('Pump check, retired early (test)', 20, 'all', 12_000);
+    const tasks = async () => (await database.pool.query<{ workflow_id: string; status: string; skipped_reason: string | null }>('SELECT workflow_id, status, skipped_reason FROM maintenance_tasks WHERE plan_id = $1', [plan.id])).rows;
+    const worker = await workOrderWorker(env, database.db);
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('maintenancePlanWorkflow', { workflowId: planWorkflowId(plan.id), taskQueue: worker.options.taskQueue, args: [{ planId: plan.id }] });
+      await eventually(tasks, (r) => r.length === 1 && r[0]!.status === 'scheduled', 'the task started ahead', (r) => JSON.stringify(r), RESTART_MS);
+      expect(Date.now()).toBeLessThan(anchor - 2_000);
+      await changePlan(database.db, plan.id, { status: 'retired', reason: 'pump replaced by a sealed unit' }, manager, () => undefined);
+      await handle.signal(planChangedSignal);
+      await handle.result();
+      const ended = await eventually(tasks, (r) => r[0]?.status === 'skipped', 'the waiting task withdrawn', (r) => JSON.stringify(r));
+      expect(ended).toEqual([{ workflow_id: taskWorkflowId(plan.id, anchor), status: 'skipped', skipped_reason: 'the plan was retired: pump replaced by a sealed unit' }]);
+      await env.client.workflow.getHandle(taskWorkflowId(plan.id, anchor)).result();
+      await saveFixture(handle, 'maintenance-plan', 'retired-with-a-task-ahead');
+      await saveFixture(env.client.workflow.getHandle(taskWorkflowId(plan.id, anchor)), 'maintenance-task', 'withdrawn-before-it-opened');
+    });
+  });
+});
+
 describe('a maintenance plan whose worker is down across three due times', () => {
   it('starts each of the three missed occurrences once, flagged late, when a worker returns, and none again after a second restart', async () => {
     const { manager, anchor, plan } = await secondsPlan('Pump check every few seconds (test)', EVERY_S, 'all', 2_000);

@@ -5,7 +5,7 @@
  * clocks escalate on the shared SLA engine; each failed checklist item starts a repair order
  * as a child. Its transition table, clocks and handlers; everything else is the process kit's.
  */
-import { condition, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { visibleTaskStatus, type ChecklistItem } from '../domain/maintenance.js';
 import type { Actor } from '../domain/roles.js';
@@ -26,6 +26,7 @@ import {
   type TaskDefect,
 } from './maintenance-task.contract.js';
 import { planWorkflowId, taskFinishedSignal } from './maintenance-plan.contract.js';
+import { occurrenceWithdrawnSignal } from './shared/recurring-plan.contract.js';
 import { createProcess, databaseActivity, type Process, type TransitionTable } from './shared/process.js';
 import { invalidArgument, requireText, systemActor, type Assignee, type NotifyTarget } from './shared/steps.js';
 import { workOrderWorkflow } from './work-order.js';
@@ -63,7 +64,7 @@ export async function maintenanceTaskWorkflow(input: MaintenanceTaskInput): Prom
   const t = maintenanceTask(input);
   const { state, p } = t;
   p.snapshot(maintenanceTaskQuery, (deadlines) => ({ ...state, deadlines }));
-  for (const register of [assignStep, startStep, completeStep, skipStep]) register(t);
+  for (const register of [assignStep, startStep, completeStep, skipStep, withdrawal]) register(t);
 
   await p.open({ category: state.equipment.kind, clocks: [], detail: { late: state.late, ...(input.outcome ? { outcome: input.outcome.status } : {}) } });
   if (input.outcome) {
@@ -318,18 +319,28 @@ async function repairDefect(t: Task, defect: TaskDefect): Promise<void> {
   );
 }
 
-function skipStep(t: Task): void {
+function skip(t: Task, actor: Actor, reason: string) {
   const { state, p } = t;
-  p.step(skipTaskUpdate, 'skip', {
+  return p.transition('skip', actor, {
+    reason,
+    apply: (now) => {
+      p.stopAllClocks(now);
+      recordEnd(state, 'skipped', reason, now);
+    },
+  });
+}
+
+function skipStep(t: Task): void {
+  t.p.step(skipTaskUpdate, 'skip', {
     validate: ({ reason }) => requireText('reason', reason, 'must say why the occurrence is skipped'),
-    run: ({ actor, reason }) =>
-      p.transition('skip', actor, {
-        reason,
-        apply: (now) => {
-          p.stopAllClocks(now);
-          recordEnd(state, 'skipped', reason, now);
-        },
-      }),
+    run: ({ actor, reason }) => skip(t, actor, reason),
+  });
+}
+
+/** Its plan was retired before it opened: it ends skipped. One open to staff already (past its opening time) carries on. */
+function withdrawal(t: Task): void {
+  setHandler(occurrenceWithdrawnSignal, async ({ reason }) => {
+    if (visibleTaskStatus(t.state.status, t.state.opensAt, Date.now()) === 'scheduled') await skip(t, systemActor, reason);
   });
 }
 

@@ -15,6 +15,8 @@ export interface RecurringPlanInput {
   processedUntil?: number;
   /** The pauses it saw, so occurrences they covered are recorded as skipped after an outage too. */
   pauses?: PauseWindow[];
+  /** Due times of occurrences started ahead (the plan's lead) whose start has not come yet, to withdraw if the plan is retired first. */
+  ahead?: number[];
 }
 
 /** How a plan's workflow ends: its plan was retired, or no longer exists. */
@@ -69,5 +71,7 @@ export interface RecurringPlanView {
 export const planChangedSignal = defineSignal('planChanged');
 /** An occurrence of the plan finished (a floating plan counts its next due time from it). */
 export const taskFinishedSignal = defineSignal<[{ taskId: string; completedAt: number | null }]>('taskFinished');
+/** To an occurrence started ahead, from its plan retired before the occurrence began: it ends skipped, with the reason (one already begun carries on). */
+export const occurrenceWithdrawnSignal = defineSignal<[{ reason: string }]>('occurrenceWithdrawn');
 /** The engine's position. */
 export const planQuery = defineQuery<RecurringPlanView>('plan');

@@ -9,7 +9,9 @@
  * occurrence.
  *
  * A kind (maintenance plans, patrol schedules, drill schedules) gives the engine two things:
- * how to load its plan, and how to start one occurrence of it.
+ * how to load its plan, and how to start one occurrence of it. A kind whose plans have a lead
+ * (maintenance: each task is started a while before it opens) gives a third: how to withdraw
+ * an occurrence started ahead, for a plan retired before that occurrence began.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
@@ -30,6 +32,8 @@ export interface PlanKind<P extends RecurringPlan> {
   load(planId: string): Promise<P | null>;
   /** How to start one occurrence of this plan, or null while the plan cannot start any (its checklist is missing, say). */
   starter(plan: P): ((occurrence: PlanOccurrence) => Promise<void>) | null;
+  /** Withdraw an occurrence started ahead whose start has not come (kinds with a lead). */
+  withdraw?(planId: string, due: number, reason: string): Promise<void>;
 }
 
 /** Rounds without an occurrence started before the run continues as new anyway (signals and edits add events too). */
@@ -45,6 +49,8 @@ export async function runRecurringPlan<P extends RecurringPlan>(input: Recurring
   let processedUntil = input.processedUntil ?? null;
   let nextWakeAt: number | null = null;
   let started = 0;
+  // Due times of the occurrences started ahead whose start is still to come.
+  let ahead: number[] = [...(input.ahead ?? [])];
   let wake = false;
   setHandler(planChangedSignal, () => {
     wake = true;
@@ -57,7 +63,10 @@ export async function runRecurringPlan<P extends RecurringPlan>(input: Recurring
   for (let round = 0; round < roundsPerRun; round += 1) {
     wake = false;
     const plan = await kind.load(input.planId);
+    ahead = ahead.filter((due) => due - (plan?.opensBeforeMs ?? 0) > Date.now());
     if (!plan || plan.status === 'retired') {
+      const reason = `the plan was retired${plan?.statusReason ? `: ${plan.statusReason}` : ''}`;
+      for (const due of ahead) await kind.withdraw?.(input.planId, due, reason);
       await condition(allHandlersFinished);
       return { planId: input.planId, status: plan ? 'retired' : 'gone' };
     }
@@ -69,12 +78,13 @@ export async function runRecurringPlan<P extends RecurringPlan>(input: Recurring
     const start = waitsForTask ? null : kind.starter(plan);
     if (start) {
       // Everything that starts (or is started ahead, by the lead) by now is due to start; lateness is counted from the due time itself.
-      const ahead = plan.opensBeforeMs + (plan.leadMs ?? 0);
-      const horizon = Date.now() + ahead;
-      const sorted = classifyOccurrences(schedule, { afterMs: from, nowMs: horizon, policy: plan.catchUp, pauses, toleranceMs: lateToleranceMs(schedule) + ahead });
+      const lookAhead = plan.opensBeforeMs + (plan.leadMs ?? 0);
+      const horizon = Date.now() + lookAhead;
+      const sorted = classifyOccurrences(schedule, { afterMs: from, nowMs: horizon, policy: plan.catchUp, pauses, toleranceMs: lateToleranceMs(schedule) + lookAhead });
       const due = sorted.policy === 'all' ? startsOfAll(sorted) : startsOfLatest(sorted);
       for (const occurrence of due) await start(occurrence);
       started += due.length;
+      ahead.push(...due.filter((o) => !o.outcome && o.due - plan.opensBeforeMs > Date.now()).map((o) => o.due));
       if (sorted.processedUntilMs > from) processedUntil = sorted.processedUntilMs;
       if (due.length) break;
     }
@@ -84,7 +94,8 @@ export async function runRecurringPlan<P extends RecurringPlan>(input: Recurring
     else await condition(() => wake, Math.max(1, next - Date.now()));
   }
   await condition(allHandlersFinished);
-  return { continueWith: { planId: input.planId, ...(processedUntil !== null ? { processedUntil } : {}), pauses: recentPauses(pauses) } };
+  // (`ahead` only when there is one: the runs from before it existed continued without it.)
+  return { continueWith: { planId: input.planId, ...(processedUntil !== null ? { processedUntil } : {}), pauses: recentPauses(pauses), ...(ahead.length ? { ahead } : {}) } };
 }
 
 /**
