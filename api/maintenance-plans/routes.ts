@@ -225,7 +225,7 @@ export const maintenancePlanRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['maintenance'],
-        summary: 'Retire a plan: no further occurrence is started',
+        summary: 'Retire a plan: no further occurrence is started, and a task started ahead that has not opened is skipped',
         params: planParams,
         body: retireBody,
         response: { 200: planSchema, ...writeErrors },
