@@ -1,5 +1,5 @@
 /**
- * What an API test of a process resource runs on: the time-skipping server, a fresh demo
+ * What an API test of a process resource runs on: the time-skipping server (or the dev server), a fresh demo
  * database, a worker over the real workflows and activities, and the API over them — set up
  * before the file's tests and torn down after them.
  */
@@ -9,7 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { seedDemo } from '../../db/seed.js';
 import { testApp, type TestApp } from './api.js';
 import { freshDatabase, type TestDatabase } from './db.js';
-import { timeSkippingEnv } from './temporal.js';
+import { devServerEnv, timeSkippingEnv } from './temporal.js';
 import { workOrderWorker } from './work-orders.js';
 
 export interface ProcessApiStack {
@@ -23,15 +23,15 @@ const ready = <T>(value: T | undefined, what: string): T => {
   return value;
 };
 
-/** Register the set-up and tear-down hooks; the stack's parts are there from the first test on. */
-export function processApiStack(): ProcessApiStack {
+/** Register the set-up and tear-down hooks; the stack's parts are there from the first test on. `server`: the time-skipping one by default, or the dev server. */
+export function processApiStack(server: 'time-skipping' | 'dev' = 'time-skipping'): ProcessApiStack {
   let env: TestWorkflowEnvironment | undefined;
   let database: TestDatabase | undefined;
   let t: TestApp | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   beforeAll(async () => {
-    [env, database] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+    [env, database] = await Promise.all([server === 'dev' ? devServerEnv() : timeSkippingEnv(), freshDatabase()]);
     await seedDemo(database.db);
     worker = await workOrderWorker(env, database.db);
     running = worker.run();
