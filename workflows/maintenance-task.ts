@@ -319,6 +319,7 @@ async function repairDefect(t: Task, defect: TaskDefect): Promise<void> {
   );
 }
 
+/** The task ends skipped, with the reason: a supervisor's step, or its plan retired before it opened. */
 function skip(t: Task, actor: Actor, reason: string) {
   const { state, p } = t;
   return p.transition('skip', actor, {
