@@ -111,8 +111,7 @@ export interface Config {
   dataDir: string;
   toolsCacheDir: string;
   notifications: { webhookUrl?: string; webhookSecret?: string };
-  /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement. */
-  /** The replacement rule; how long before it opens a task is started (listed as scheduled). */
+  /** Equipment with at least `repairs` repair orders within `months` is flagged for replacement; a task is started `taskLeadMs` before it opens (listed as scheduled). */
   maintenance: { replacementRule: { repairs: number; months: number }; taskLeadMs: number };
   /** Keys of the payload codec: histories are encrypted at rest when set. */
   payloadKeys?: PayloadKeys;

@@ -12,7 +12,6 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import Fastify from 'fastify';
@@ -34,8 +33,8 @@ import { devServerWorkerHeartbeats } from '../temporal.js';
 import { devServerSearchAttributes } from '../workflows/search-attributes.js';
 import { buildEntryPoint } from '../scripts/entry-points.js';
 import { ensureWorkflowBundle } from '../scripts/workflow-bundle.js';
+import { projectRoot } from '../paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Task queues of the two workers: the product's and the bare comparison's. */
 export const taskQueues = { real: 'bench-property-ops', bare: 'bench-bare' } as const;
@@ -358,7 +357,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const launch = (name: string, args: string[], ipc = false): ChildProcess => {
       const log = createWriteStream(logOf(name), { flags: 'a' });
-      const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] });
+      const child = spawn(process.execPath, args, { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
       cleanups.push(() => stopChild(child));

@@ -120,7 +120,7 @@ export const defaultTaskLeadMs = 15 * 60_000;
 /**
  * A task's status as staff see it: a scheduled task past its opening time is open, though its
  * workflow may not have recorded the opening yet (its timer waits behind a burst of others);
- * a step taken on it then records the opening first. db/maintenance-tasks.ts says the same in SQL.
+ * a step taken on it then records the opening first. `visibleStatusSql` in db/maintenance.ts says the same in SQL.
  */
 export function visibleTaskStatus(status: MaintenanceTaskStatus, opensAtMs: number, nowMs: number): MaintenanceTaskStatus {
   return status === 'scheduled' && opensAtMs <= nowMs ? 'open' : status;
